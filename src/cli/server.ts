@@ -1,0 +1,30 @@
+/** `passerelle start`, `passerelle sandbox`: run the platform (and the national sandboxes). */
+import type { Command } from 'commander';
+import { startApp } from '../app.ts';
+import { loadConfig } from '../platform/config.ts';
+import { createLogger } from '../platform/logging.ts';
+
+/** Stops on SIGINT/SIGTERM, finishing in-flight work first; a second signal forces exit. */
+function stopOnSignals(stop: () => Promise<void>): void {
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (signalled) process.exit(130);
+    signalled = true;
+    console.error(`\n${signal} reçu : arrêt en cours (travaux en cours terminés)…`);
+    stop().then(() => process.exit(0), (error) => { console.error(error); process.exit(1); });
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
+export function registerServerCommands(program: Command): void {
+  program.command('start')
+    .description('Start the platform: HTTP API (/docs), MLLP listener, outbox workers, and the national sandboxes')
+    .option('--no-sandbox', 'do not start the national sandboxes in this process')
+    .action(async (options: { sandbox: boolean }) => {
+      const config = loadConfig(process.env, { 'sandbox.enabled': options.sandbox });
+      const logger = createLogger(config.logLevel);
+      const app = await startApp({ config, logger });
+      stopOnSignals(app.stop);
+    });
+}

@@ -1,0 +1,3 @@
+export * from './matricule.ts';
+export * from './oid.ts';
+export * from './traits.ts';

@@ -1,0 +1,111 @@
+/**
+ * Configuration: zod-validated, from `passerelle.config.json` (optional, in the working
+ * directory or at PASSERELLE_CONFIG) overlaid by environment variables. Every national
+ * endpoint defaults to its local sandbox; production sets the real endpoints and certificates.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+const tlsFiles = z.object({
+  certFile: z.string(),
+  keyFile: z.string(),
+  caFile: z.string().optional(),
+});
+
+const subscriber = z.object({
+  /** DPI, SGL or RIS: also the receiving application in MSH-5. */
+  name: z.string().min(1).max(20),
+  host: z.string().default('127.0.0.1'),
+  port,
+  facility: z.string().optional(),
+  tls: z.boolean().default(false),
+  ackTimeoutMs: z.number().int().positive().default(10_000),
+});
+
+export const configSchema = z.object({
+  dataDir: z.string().default('./data'),
+  /** PostgreSQL URL; when absent the embedded PGlite database in `<dataDir>/pglite` is used. */
+  databaseUrl: z.string().optional(),
+  http: z.object({ host: z.string().default('127.0.0.1'), port: port.default(8080) }).prefault({}),
+  mllp: z.object({ host: z.string().default('127.0.0.1'), port: port.default(2575) }).prefault({}),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  establishment: z.object({
+    name: z.string().default('CH DE DEMONSTRATION'),
+    /** FINESS juridique (EJ). */
+    finess: z.string().regex(/^\d{9}$/).default('000000000'),
+    /** HL7 application name of the RI (MSH-3). */
+    application: z.string().default('PASSERELLE'),
+    /** Assigning authority of the IPP: namespace and OID. */
+    ippNamespace: z.string().default('PASSERELLE'),
+    ippOid: z.string().default('1.2.250.1.999.1.1'),
+  }).prefault({}),
+  sandbox: z.object({
+    /** Start the national sandboxes in this process. */
+    enabled: z.boolean().default(true),
+    insiPort: port.default(8443),
+  }).prefault({}),
+  insi: z.object({
+    /** Real endpoint in production; defaults to the local sandbox. */
+    endpoint: z.string().url().optional(),
+    /** Software authorisation number (IDAM) issued after CNDA approval. */
+    idam: z.string().default('SANDBOX-IDAM-0001'),
+    softwareName: z.string().default('PASSERELLE'),
+    softwareVersion: z.string().default('0.1.0'),
+    /** Certificate files (IGC-Santé, CN INSI-AUTO); default: the test PKI. */
+    tls: tlsFiles.optional(),
+    timeoutMs: z.number().int().positive().default(15_000),
+  }).prefault({}),
+  pam: z.object({
+    /** Up to three PAM subscribers (DPI, SGL, RIS), fed through the outbox in order. */
+    subscribers: z.array(subscriber).max(3).default([]),
+  }).prefault({}),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type PamSubscriberConfig = z.infer<typeof subscriber>;
+
+/** Environment variables that override the file, by dotted config path. */
+const ENV: Record<string, string> = {
+  PASSERELLE_DATA_DIR: 'dataDir',
+  DATABASE_URL: 'databaseUrl',
+  PASSERELLE_HTTP_HOST: 'http.host',
+  PASSERELLE_HTTP_PORT: 'http.port',
+  PASSERELLE_MLLP_HOST: 'mllp.host',
+  PASSERELLE_MLLP_PORT: 'mllp.port',
+  PASSERELLE_LOG_LEVEL: 'logLevel',
+  PASSERELLE_INSI_ENDPOINT: 'insi.endpoint',
+  PASSERELLE_INSI_IDAM: 'insi.idam',
+  PASSERELLE_SANDBOX_INSI_PORT: 'sandbox.insiPort',
+};
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    node[key] = typeof node[key] === 'object' && node[key] !== null ? node[key] : {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1]!] = value;
+}
+
+export class ConfigError extends Error {}
+
+/** Loads and validates the configuration; `overrides` win over file and environment. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Record<string, unknown> = {}): Config {
+  const file = resolve(env.PASSERELLE_CONFIG ?? 'passerelle.config.json');
+  const raw: Record<string, unknown> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  for (const [name, path] of Object.entries(ENV)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') setPath(raw, path, value);
+  }
+  for (const [path, value] of Object.entries(overrides)) setPath(raw, path, value);
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}

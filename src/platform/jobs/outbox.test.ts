@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { openTestDatabase } from '../../../test/support/database.ts';
+import type { DatabaseHandle } from '../db/index.ts';
+import { silentLogger } from '../logging.ts';
+import { backoffDelay, claim, complete, enqueue, fail, queueStats, retryDead } from './outbox.ts';
+import { jobs } from './tables.ts';
+import { PermanentJobError, startWorker } from './worker.ts';
+
+let handle: DatabaseHandle;
+beforeAll(async () => { handle = await openTestDatabase(); });
+afterAll(async () => { await handle.close(); });
+
+const waitFor = async (check: () => Promise<boolean>, ms = 5000): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+describe('outbox', () => {
+  it('claims a job once, even for two competing workers', async () => {
+    const id = await enqueue(handle.db, { queue: 'q1', payload: { n: 1 } });
+    const [a, b] = await Promise.all([claim(handle.db, ['q1'], 'A', 5, 60_000), claim(handle.db, ['q1'], 'B', 5, 60_000)]);
+    expect([...a, ...b].map((j) => j.id)).toEqual([id]);
+  });
+
+  it('deduplicates by key', async () => {
+    const a = await enqueue(handle.db, { queue: 'q2', payload: {}, dedupKey: 'doc-1' });
+    const b = await enqueue(handle.db, { queue: 'q2', payload: {}, dedupKey: 'doc-1' });
+    expect(b).toBe(a);
+  });
+
+  it('keeps one job in flight per ordering key, in order', async () => {
+    const first = await enqueue(handle.db, { queue: 'q3', payload: 1, orderingKey: 'k' });
+    const second = await enqueue(handle.db, { queue: 'q3', payload: 2, orderingKey: 'k' });
+    const other = await enqueue(handle.db, { queue: 'q3', payload: 3, orderingKey: 'other' });
+    const claimed = await claim(handle.db, ['q3'], 'W', 10, 60_000);
+    expect(claimed.map((j) => j.id)).toEqual([first, other]);
+    await complete(handle.db, first, 'W');
+    expect((await claim(handle.db, ['q3'], 'W', 10, 60_000)).map((j) => j.id)).toEqual([second]);
+  });
+
+  it('does not let a later job overtake an earlier one waiting in backoff', async () => {
+    const first = await enqueue(handle.db, { queue: 'q4', payload: 1, orderingKey: 'k4' });
+    await enqueue(handle.db, { queue: 'q4', payload: 2, orderingKey: 'k4' });
+    const [job] = await claim(handle.db, ['q4'], 'W', 10, 60_000);
+    expect(job!.id).toBe(first);
+    expect(await fail(handle.db, job!, 'W', 'AE from subscriber')).toBe('retry');
+    expect(await claim(handle.db, ['q4'], 'W', 10, 60_000)).toEqual([]);
+  });
+
+  it('survives a crash between claim and completion: the lease expires and another worker finishes it', async () => {
+    const id = await enqueue(handle.db, { queue: 'q5', payload: { doc: 'x' } });
+    const [job] = await claim(handle.db, ['q5'], 'crashed-worker', 1, 50);
+    expect(job!.id).toBe(id);
+    // The crashed worker never completes. Another worker takes over after the lease.
+    const seen: number[] = [];
+    const worker = await startWorker(handle, { handlers: { q5: async (j) => { seen.push(j.id); } }, pollMs: 20, logger: silentLogger });
+    await waitFor(async () => (await handle.db.select().from(jobs).where(eq(jobs.id, id)))[0]!.status === 'done');
+    await worker.stop();
+    expect(seen).toEqual([id]);
+    const [row] = await handle.db.select().from(jobs).where(eq(jobs.id, id));
+    expect(row!.attempts).toBe(2);
+  });
+
+  it('retries with backoff, then dead-letters; a permanent error dead-letters at once; manual retry revives', async () => {
+    const transient = await enqueue(handle.db, { queue: 'q6', payload: {}, maxAttempts: 3 });
+    const permanent = await enqueue(handle.db, { queue: 'q7', payload: {} });
+    let calls = 0;
+    const worker = await startWorker(handle, {
+      handlers: {
+        q6: async () => { calls++; throw new Error('timeout'); },
+        q7: async () => { throw new PermanentJobError('AR: rejected'); },
+      },
+      pollMs: 10, backoff: { baseMs: 5, maxMs: 20 }, logger: silentLogger,
+    });
+    await waitFor(async () => {
+      const rows = await handle.db.select().from(jobs).where(eq(jobs.status, 'dead'));
+      return rows.some((r) => r.id === transient) && rows.some((r) => r.id === permanent);
+    });
+    await worker.stop();
+    expect(calls).toBe(3);
+    const [dead] = await handle.db.select().from(jobs).where(eq(jobs.id, permanent));
+    expect(dead).toMatchObject({ attempts: 1, lastError: 'AR: rejected' });
+    expect(await retryDead(handle.db, permanent)).toBe(true);
+    const stats = await queueStats(handle.db, 'q7');
+    expect(stats[0]).toMatchObject({ queue: 'q7', pending: 1, dead: 0 });
+  });
+
+  it('computes exponential backoff with jitter and a cap', () => {
+    const policy = { baseMs: 1000, maxMs: 8000 };
+    expect(backoffDelay(1, policy, () => 0.5)).toBe(1000);
+    expect(backoffDelay(3, policy, () => 0.5)).toBe(4000);
+    expect(backoffDelay(10, policy, () => 0.5)).toBe(8000);
+    expect(backoffDelay(3, policy, () => 0)).toBe(2000);
+    expect(backoffDelay(3, policy, () => 0.999)).toBeLessThan(6000);
+  });
+});

@@ -1,0 +1,130 @@
+/**
+ * The outbox: enqueue in the business transaction, claim with FOR UPDATE SKIP LOCKED, finish
+ * with done / retry (exponential backoff with jitter) / dead letter.
+ *
+ * A claim is a lease: a job whose worker died between claim and completion becomes claimable
+ * again when `locked_until` passes, so nothing is lost. Jobs sharing an ordering key are
+ * claimed one at a time, oldest first: the next waits while an earlier one is pending
+ * (backoff included) or running.
+ */
+import { and, eq, sql } from 'drizzle-orm';
+import type { Executor } from '../db/index.ts';
+import { jobs } from './tables.ts';
+
+export const NOTIFY_CHANNEL = 'passerelle_jobs';
+
+export interface EnqueueOptions {
+  queue: string;
+  payload: unknown;
+  orderingKey?: string;
+  dedupKey?: string;
+  maxAttempts?: number;
+  runAt?: Date;
+}
+
+export interface Job {
+  id: number;
+  queue: string;
+  orderingKey: string | null;
+  payload: unknown;
+  attempts: number;
+  maxAttempts: number;
+}
+
+/** Adds a job (or returns the existing one with the same dedup key). Use inside the business transaction. */
+export async function enqueue(db: Executor, options: EnqueueOptions): Promise<number> {
+  const inserted = await db.insert(jobs).values({
+    queue: options.queue,
+    payload: options.payload as object,
+    orderingKey: options.orderingKey ?? null,
+    dedupKey: options.dedupKey ?? null,
+    maxAttempts: options.maxAttempts ?? 10,
+    runAt: options.runAt ?? new Date(),
+  }).onConflictDoNothing().returning({ id: jobs.id });
+  await db.execute(sql`select pg_notify(${NOTIFY_CHANNEL}, ${options.queue})`);
+  if (inserted[0]) return inserted[0].id;
+  const existing = await db.select({ id: jobs.id }).from(jobs)
+    .where(and(eq(jobs.queue, options.queue), eq(jobs.dedupKey, options.dedupKey ?? '')));
+  return existing[0]!.id;
+}
+
+interface ClaimedRow { id: string | number; queue: string; ordering_key: string | null; payload: unknown; attempts: number; max_attempts: number }
+
+/**
+ * Claims up to `limit` runnable jobs of the given queues for `workerId`, leasing them for
+ * `leaseMs`. Expired leases (crashed workers) are claimable again.
+ */
+export async function claim(db: Executor, queues: string[], workerId: string, limit: number, leaseMs: number): Promise<Job[]> {
+  if (queues.length === 0) return [];
+  const queueList = sql.join(queues.map((q) => sql`${q}`), sql`, `);
+  const result = await db.execute(sql`
+    update jobs set status = 'running', locked_by = ${workerId},
+      locked_until = now() + (${leaseMs} * interval '1 millisecond'),
+      attempts = attempts + 1, updated_at = now()
+    where id in (
+      select j.id from jobs j
+      where j.queue in (${queueList})
+        and ((j.status = 'pending' and j.run_at <= now()) or (j.status = 'running' and j.locked_until < now()))
+        and (j.ordering_key is null or not exists (
+          select 1 from jobs e
+          where e.ordering_key = j.ordering_key and e.id < j.id and e.status in ('pending', 'running')))
+      order by j.id
+      limit ${limit}
+      for update skip locked)
+    returning id, queue, ordering_key, payload, attempts, max_attempts`);
+  const rows = (result as unknown as { rows: ClaimedRow[] }).rows;
+  return rows.sort((a, b) => Number(a.id) - Number(b.id)).map((r) => ({
+    id: Number(r.id), queue: r.queue, orderingKey: r.ordering_key, payload: r.payload, attempts: r.attempts, maxAttempts: r.max_attempts,
+  }));
+}
+
+export async function complete(db: Executor, id: number, workerId: string): Promise<void> {
+  await db.update(jobs).set({ status: 'done', doneAt: new Date(), updatedAt: new Date(), lockedBy: null, lockedUntil: null, lastError: null })
+    .where(and(eq(jobs.id, id), eq(jobs.lockedBy, workerId)));
+}
+
+export interface BackoffPolicy { baseMs: number; maxMs: number }
+export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 1_000, maxMs: 15 * 60_000 };
+
+/** Delay before attempt n+1: base·2^(n−1), capped, with ±50 % jitter so retries do not stampede. */
+export function backoffDelay(attempts: number, policy: BackoffPolicy = DEFAULT_BACKOFF, random = Math.random): number {
+  const exponential = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempts - 1));
+  return Math.round(exponential * (0.5 + random()));
+}
+
+/**
+ * Records a failure: a transient one is retried after the backoff delay until max attempts;
+ * a permanent one (or the last attempt) becomes a dead letter with its error.
+ */
+export async function fail(db: Executor, job: Job, workerId: string, error: string, options: { permanent?: boolean; backoff?: BackoffPolicy } = {}): Promise<'retry' | 'dead'> {
+  const dead = options.permanent === true || job.attempts >= job.maxAttempts;
+  const runAt = new Date(Date.now() + backoffDelay(job.attempts, options.backoff));
+  await db.update(jobs).set({
+    status: dead ? 'dead' : 'pending', lastError: error.slice(0, 2000), runAt, lockedBy: null, lockedUntil: null, updatedAt: new Date(),
+  }).where(and(eq(jobs.id, job.id), eq(jobs.lockedBy, workerId)));
+  return dead ? 'dead' : 'retry';
+}
+
+/** Manual retry of a dead letter: back to pending with a fresh attempt budget. */
+export async function retryDead(db: Executor, id: number): Promise<boolean> {
+  const updated = await db.update(jobs).set({ status: 'pending', attempts: 0, runAt: new Date(), updatedAt: new Date() })
+    .where(and(eq(jobs.id, id), eq(jobs.status, 'dead'))).returning({ id: jobs.id });
+  await db.execute(sql`select pg_notify(${NOTIFY_CHANNEL}, 'retry')`);
+  return updated.length === 1;
+}
+
+export interface QueueStats { queue: string; pending: number; running: number; dead: number; done: number; oldestPendingAt: string | null }
+
+/** Backlog per queue (optionally only queues starting with a prefix). */
+export async function queueStats(db: Executor, prefix = ''): Promise<QueueStats[]> {
+  const result = await db.execute(sql`
+    select queue,
+      count(*) filter (where status = 'pending')::int as pending,
+      count(*) filter (where status = 'running')::int as running,
+      count(*) filter (where status = 'dead')::int as dead,
+      count(*) filter (where status = 'done')::int as done,
+      min(created_at) filter (where status in ('pending', 'running')) as oldest
+    from jobs where queue like ${prefix + '%'} group by queue order by queue`);
+  return (result as unknown as { rows: Array<{ queue: string; pending: number; running: number; dead: number; done: number; oldest: string | Date | null }> }).rows
+    .map((r) => ({ queue: r.queue, pending: r.pending, running: r.running, dead: r.dead, done: r.done, oldestPendingAt: r.oldest ? new Date(r.oldest).toISOString() : null }));
+}
