@@ -1,3 +1,42 @@
+CREATE SEQUENCE "public"."ipp_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 100000 CACHE 1;--> statement-breakpoint
+CREATE TABLE "identities" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"ipp" text NOT NULL,
+	"ipp_authority" text NOT NULL,
+	"status" text DEFAULT 'PROV' NOT NULL,
+	"attributes" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"insi_verified" boolean DEFAULT false NOT NULL,
+	"high_trust_proof" boolean DEFAULT false NOT NULL,
+	"birth_name" text NOT NULL,
+	"birth_given_names" text NOT NULL,
+	"birth_date" text NOT NULL,
+	"sex" text NOT NULL,
+	"birthplace" text,
+	"used_name" text,
+	"used_given_name" text,
+	"ins_matricule" text,
+	"ins_oid" text,
+	"ins_history" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"insi_checked_at" timestamp with time zone,
+	"ins_acquisition" text,
+	"merged_into" uuid,
+	"version" integer DEFAULT 1 NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "identity_proofs" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"identity_id" uuid NOT NULL,
+	"type" text NOT NULL,
+	"high_trust" boolean NOT NULL,
+	"expires_on" text,
+	"checked_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"checked_by" text NOT NULL,
+	"withdrawn_at" timestamp with time zone,
+	"withdrawn_reason" text
+);
+--> statement-breakpoint
 CREATE TABLE "audit_events" (
 	"id" bigserial PRIMARY KEY NOT NULL,
 	"at" timestamp with time zone DEFAULT now() NOT NULL,
@@ -26,6 +65,11 @@ CREATE TABLE "jobs" (
 	"done_at" timestamp with time zone
 );
 --> statement-breakpoint
+ALTER TABLE "identity_proofs" ADD CONSTRAINT "identity_proofs_identity_id_identities_id_fk" FOREIGN KEY ("identity_id") REFERENCES "public"."identities"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+CREATE UNIQUE INDEX "identities_ipp_idx" ON "identities" USING btree ("ipp_authority","ipp");--> statement-breakpoint
+CREATE INDEX "identities_traits_idx" ON "identities" USING btree ("birth_name","birth_date");--> statement-breakpoint
+CREATE INDEX "identities_ins_idx" ON "identities" USING btree ("ins_matricule");--> statement-breakpoint
+CREATE INDEX "identity_proofs_identity_idx" ON "identity_proofs" USING btree ("identity_id");--> statement-breakpoint
 CREATE INDEX "audit_subject_idx" ON "audit_events" USING btree ("subject_type","subject_id","at");--> statement-breakpoint
 CREATE INDEX "jobs_claim_idx" ON "jobs" USING btree ("queue","status","run_at");--> statement-breakpoint
 CREATE INDEX "jobs_ordering_idx" ON "jobs" USING btree ("ordering_key","id") WHERE status in ('pending', 'running');--> statement-breakpoint
