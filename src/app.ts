@@ -1,12 +1,20 @@
 /**
  * The composition root: builds the platform from its configuration — database, test PKI,
- * sandboxes, HTTP API, MLLP listener, outbox workers — and stops it gracefully.
+ * national sandboxes, INSi client, identity referential, HL7 inbox and MLLP listener, PAM
+ * feed workers, HTTP API — and stops it gracefully (in-flight work finishes first).
  */
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { registerIdentityRoutes, registerOperationsRoutes } from './api/index.ts';
+import { createIdentityService, createPamFeedSender, createPamInboundHandler, PAM_FEED_QUEUE, type IdentityService } from './identity/index.ts';
+import { createInsiClient, startInsiSandbox, type InsiClient, type InsiSandbox } from './national/insi/index.ts';
 import type { Config } from './platform/config.ts';
-import { openDatabase, ping, type DatabaseHandle } from './platform/db/index.ts';
+import { openDatabase, ping, type DatabaseHandle, type Executor } from './platform/db/index.ts';
+import { createInbox, type Inbox } from './platform/hl7-inbox/index.ts';
 import { createHttpServer, type HttpServer } from './platform/http/index.ts';
+import { startWorker, type Worker } from './platform/jobs/index.ts';
 import type { Logger } from './platform/logging.ts';
+import { createMllpServer, type MllpServer } from './platform/mllp/index.ts';
 import { ensureTestPki, type TestPki } from './platform/pki/index.ts';
 
 export const VERSION = '0.1.0';
@@ -16,8 +24,11 @@ export interface App {
   database: DatabaseHandle;
   pki: TestPki;
   http: HttpServer;
-  /** Addresses actually bound (ports may be 0 in tests). */
-  addresses: { http: string };
+  identities: IdentityService;
+  inbox: Inbox;
+  insiSandbox?: InsiSandbox;
+  /** Ports actually bound (0 in the configuration means any free port). */
+  ports: { http: number; mllp: number };
   stop(): Promise<void>;
 }
 
@@ -26,26 +37,88 @@ export interface StartOptions {
   logger: Logger;
 }
 
+/** The national sandboxes alone (`passerelle sandbox`, or inside `start`). */
+export async function startSandboxes(config: Config, pki: TestPki, logger: Logger): Promise<{ insi: InsiSandbox; stop(): Promise<void> }> {
+  const insi = await startInsiSandbox({ pki, host: '127.0.0.1', port: config.sandbox.insiPort, knownSoftware: [config.insi.idam], logger });
+  logger.info({ insi: insi.url }, 'INSi sandbox listening');
+  return { insi, stop: () => insi.close() };
+}
+
+function insiClientFrom(config: Config, pki: TestPki, logger: Logger, sandboxUrl?: string): InsiClient {
+  const tls = config.insi.tls
+    ? { cert: readFileSync(config.insi.tls.certFile, 'utf8'), key: readFileSync(config.insi.tls.keyFile, 'utf8'), ...(config.insi.tls.caFile ? { ca: readFileSync(config.insi.tls.caFile, 'utf8') } : {}) }
+    : { ...pki.clients.insi, ca: pki.ca.cert };
+  return createInsiClient({
+    endpoint: config.insi.endpoint ?? sandboxUrl ?? `https://127.0.0.1:${config.sandbox.insiPort}/lps`,
+    tls,
+    software: { idam: config.insi.idam, name: config.insi.softwareName, version: config.insi.softwareVersion },
+    emitter: config.establishment.finess,
+    timeoutMs: config.insi.timeoutMs,
+    logger,
+  });
+}
+
 export async function startApp({ config, logger }: StartOptions): Promise<App> {
   const dataDir = resolve(config.dataDir);
   const pki = await ensureTestPki(dataDir);
   const database = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir });
   logger.info({ database: database.kind }, 'database ready');
+  const stops: Array<() => Promise<void>> = [async () => database.close()];
 
-  const stops: Array<() => Promise<void>> = [];
-  const http = await createHttpServer({ logger, version: VERSION, ready: () => ping(database.db) });
-  await http.listen({ host: config.http.host, port: config.http.port });
-  const httpAddress = http.addresses()[0];
-  const addresses = { http: `http://${httpAddress?.address}:${httpAddress?.port}` };
-  logger.info(addresses, 'platform listening');
+  try {
+    const sandboxes = config.sandbox.enabled ? await startSandboxes(config, pki, logger) : undefined;
+    if (sandboxes) stops.push(sandboxes.stop);
+    const insi = insiClientFrom(config, pki, logger, sandboxes?.insi.url);
+    stops.push(async () => insi.close());
 
-  let stopping: Promise<void> | undefined;
-  return {
-    config, database, pki, http, addresses,
-    stop: () => stopping ??= (async () => {
-      await http.close();
-      for (const stop of stops.reverse()) await stop();
-      await database.close();
-    })(),
-  };
+    // PAM feed: outbox workers deliver to the subscribers, in order, one in flight each.
+    const feed = createPamFeedSender({ subscribers: config.pam.subscribers, establishment: config.establishment });
+    const worker: Worker = await startWorker(database, { handlers: { [PAM_FEED_QUEUE]: feed.handler }, logger, concurrency: 4 });
+    stops.push(async () => { await worker.stop(); await feed.close(); });
+    const identityServiceFor = (db: Executor): IdentityService => createIdentityService({
+      db: db as DatabaseHandle['db'],
+      ippAuthority: config.establishment.ippNamespace,
+      subscribers: () => config.pam.subscribers.map((s) => s.name),
+      insi,
+      onPublished: () => worker.wake(),
+    });
+    const identities = identityServiceFor(database.db);
+
+    // HL7 v2 inbound over MLLP: stored raw, deduplicated, routed, acknowledged.
+    const inbox = createInbox({
+      db: database.db, logger,
+      handlers: { ADT: createPamInboundHandler(identityServiceFor) },
+      application: config.establishment.application, facility: config.establishment.finess,
+    });
+    const mllp: MllpServer = createMllpServer({
+      handler: async (raw, context) => Buffer.from(await inbox.receive(raw, `${context.remoteAddress}${context.peerCertificate?.subjectCommonName ? ` ${context.peerCertificate.subjectCommonName}` : ''}`), 'utf8'),
+      onError: (error, context) => logger.warn({ err: { message: error.message, name: error.name }, connection: context?.connectionId }, 'MLLP connection error'),
+    });
+    const mllpPort = await mllp.listen(config.mllp.port, config.mllp.host);
+    stops.push(() => mllp.close());
+    logger.info({ port: mllpPort }, 'MLLP listener ready');
+
+    const http = await createHttpServer({ logger, version: VERSION, ready: () => ping(database.db) });
+    registerIdentityRoutes(http, { db: database.db, identities });
+    registerOperationsRoutes(http, { db: database.db, inbox, wake: () => worker.wake() });
+    await http.listen({ host: config.http.host, port: config.http.port });
+    stops.push(() => http.close());
+    const httpPort = (http.server.address() as import('node:net').AddressInfo | null)?.port ?? config.http.port;
+    logger.info({ http: `http://${config.http.host}:${httpPort}`, docs: `http://${config.http.host}:${httpPort}/docs` }, 'platform listening');
+
+    let stopping: Promise<void> | undefined;
+    return {
+      config, database, pki, http, identities, inbox, ports: { http: httpPort, mllp: mllpPort },
+      ...(sandboxes ? { insiSandbox: sandboxes.insi } : {}),
+      stop: () => stopping ??= stopAll(stops),
+    };
+  } catch (error) {
+    await stopAll(stops);
+    throw error;
+  }
+}
+
+/** Stops in reverse order of start: listeners first, then workers, then the database. */
+async function stopAll(stops: Array<() => Promise<void>>): Promise<void> {
+  for (const stop of [...stops].reverse()) await stop().catch(() => undefined);
 }

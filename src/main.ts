@@ -4,7 +4,7 @@
 import { Command } from 'commander';
 import { registerInsCommands } from './cli/ins.ts';
 import { registerHl7Commands } from './cli/hl7.ts';
-import { registerServerCommands } from './cli/server.ts';
+import { registerSandboxCommand, registerServerCommands } from './cli/server.ts';
 
 const program = new Command()
   .name('passerelle')
@@ -13,6 +13,7 @@ const program = new Command()
   .showHelpAfterError();
 
 registerServerCommands(program);
+registerSandboxCommand(program);
 registerInsCommands(program);
 registerHl7Commands(program);
 

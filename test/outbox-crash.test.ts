@@ -45,7 +45,9 @@ async function openTarget(): Promise<{ handle: DatabaseHandle; target: string; r
 
 describe('outbox crash survival', () => {
   it('finishes a job whose worker was killed between claim and completion', async () => {
-    let { handle, target, reopen } = await openTarget();
+    const opened = await openTarget();
+    const { target, reopen } = opened;
+    let handle = opened.handle;
     const id = await enqueue(handle.db, { queue: 'crash', payload: { document: 'ldl-1' } });
     if (handle.kind === 'pglite') await handle.close(); // one connection per PGlite data dir
 

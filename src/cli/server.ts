@@ -1,6 +1,8 @@
 /** `passerelle start`, `passerelle sandbox`: run the platform (and the national sandboxes). */
 import type { Command } from 'commander';
-import { startApp } from '../app.ts';
+import { resolve } from 'node:path';
+import { startApp, startSandboxes } from '../app.ts';
+import { ensureTestPki } from '../platform/pki/index.ts';
 import { loadConfig } from '../platform/config.ts';
 import { createLogger } from '../platform/logging.ts';
 
@@ -26,5 +28,18 @@ export function registerServerCommands(program: Command): void {
       const logger = createLogger(config.logLevel);
       const app = await startApp({ config, logger });
       stopOnSignals(app.stop);
+    });
+}
+
+export function registerSandboxCommand(program: Command): void {
+  program.command('sandbox')
+    .description('Run only the national sandboxes (INSi) on loopback, with client-certificate TLS')
+    .action(async () => {
+      const config = loadConfig();
+      const logger = createLogger(config.logLevel);
+      const pki = await ensureTestPki(resolve(config.dataDir));
+      const sandboxes = await startSandboxes(config, pki, logger);
+      console.log(`INSi sandbox: ${sandboxes.insi.url} (client certificates from ${pki.dir})`);
+      stopOnSignals(sandboxes.stop);
     });
 }

@@ -48,6 +48,18 @@ export interface NewIdentity {
   ipp?: { id: string; authority: string };
 }
 
+export interface ReceivedIdentity {
+  ipp: { id: string; authority: string };
+  traits: InsTraits;
+  usedName?: string;
+  usedGivenName?: string;
+  /** Only an INS the sender qualified (PID-32 = VALI). */
+  ins?: { matricule: string; oid: string };
+  status: 'PROV' | 'VALI';
+  attributes: IdentityAttribute[];
+  acquisition?: string;
+}
+
 export interface SearchQuery {
   ipp?: string;
   ins?: string;
@@ -304,6 +316,48 @@ export function createIdentityService(deps: IdentityServiceDeps) {
         await audit(tx, { actor, action: 'identity.insi.invalidate', subjectType: 'identity', subjectId: id, details: { reason, status: after.status } });
         return { result: after, pam };
       });
+    },
+
+    /**
+     * An identity as asserted by a sending system (PAM inbound), upserted by IPP. Its status
+     * follows PID-32: VALI with a usable INS → QUAL, VALI → VALI, PROV → PROV; an INS that is
+     * not usable (PID-32 ≠ VALI) has already been dropped by the caller.
+     */
+    async receive(input: ReceivedIdentity, actor: string): Promise<Identity> {
+      const traits = validTraits(input.traits);
+      return change(async (tx) => {
+        const [row] = await tx.select().from(identities)
+          .where(and(eq(identities.ipp, input.ipp.id), eq(identities.ippAuthority, input.ipp.authority))).for('update');
+        const facts = { insiVerified: input.ins !== undefined, highTrustProof: input.status === 'VALI', attributes: input.attributes };
+        const fields = {
+          birthName: traits.birthName, birthGivenNames: traits.birthGivenNames, birthDate: traits.birthDate, sex: traits.sex,
+          birthplace: traits.birthplace ?? null, usedName: input.usedName ?? null, usedGivenName: input.usedGivenName ?? null,
+          insMatricule: input.ins?.matricule ?? null, insOid: input.ins?.oid ?? null, insAcquisition: input.ins ? (input.acquisition ?? null) : null,
+          insiVerified: facts.insiVerified, highTrustProof: facts.highTrustProof, attributes: [...facts.attributes], status: deriveStatus(facts),
+        };
+        if (!row) {
+          const [created] = await tx.insert(identities).values({ ipp: input.ipp.id, ippAuthority: input.ipp.authority, ...fields }).returning();
+          const identity = toIdentity(created!);
+          await audit(tx, { actor, action: 'identity.create', subjectType: 'identity', subjectId: identity.id, details: { ipp: input.ipp.id, status: identity.status } });
+          return { result: identity, pam: pamEventsFor(undefined, identity) };
+        }
+        if (row.mergedInto) throw new IdentityError('merged', `IPP ${input.ipp.id} fusionné dans une autre identité`, 409);
+        const [updated] = await tx.update(identities).set({ ...fields, version: row.version + 1, updatedAt: new Date() }).where(eq(identities.id, row.id)).returning();
+        const before = toIdentity(row);
+        const after = toIdentity(updated!);
+        await audit(tx, { actor, action: 'identity.update', subjectType: 'identity', subjectId: row.id, details: { status: after.status, insChanged: before.ins?.matricule !== after.ins?.matricule } });
+        return { result: after, pam: pamEventsFor(before, after) };
+      });
+    },
+
+    /** A40 received: merges the identity of `absorbedIpp` into the one of `survivorIpp`. */
+    async mergeByIpp(survivorIpp: { id: string; authority: string }, absorbedIpp: { id: string; authority: string }, actor: string): Promise<Identity> {
+      const find = async (ipp: { id: string; authority: string }) => {
+        const [row] = await db.select({ id: identities.id }).from(identities).where(and(eq(identities.ipp, ipp.id), eq(identities.ippAuthority, ipp.authority)));
+        if (!row) throw new IdentityError('not_found', `IPP ${ipp.id} inconnu`, 404, { ipp: ipp.id });
+        return row.id;
+      };
+      return this.merge(await find(survivorIpp), await find(absorbedIpp), actor);
     },
 
     /** Merges `absorbedId` into `survivorId` (duplicate resolution): A40 to the subscribers. */

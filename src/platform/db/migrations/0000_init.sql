@@ -47,6 +47,21 @@ CREATE TABLE "audit_events" (
 	"details" jsonb DEFAULT '{}'::jsonb NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "hl7_messages" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"received_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"peer" text NOT NULL,
+	"sender" text,
+	"control_id" text,
+	"message_type" text,
+	"raw" "bytea" NOT NULL,
+	"sha256" text NOT NULL,
+	"status" text DEFAULT 'received' NOT NULL,
+	"ack" text,
+	"error" text,
+	"processed_at" timestamp with time zone
+);
+--> statement-breakpoint
 CREATE TABLE "jobs" (
 	"id" bigserial PRIMARY KEY NOT NULL,
 	"queue" text NOT NULL,
@@ -65,12 +80,30 @@ CREATE TABLE "jobs" (
 	"done_at" timestamp with time zone
 );
 --> statement-breakpoint
+CREATE TABLE "stays" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"identity_id" uuid NOT NULL,
+	"nda" text NOT NULL,
+	"nda_authority" text NOT NULL,
+	"patient_class" text,
+	"status" text NOT NULL,
+	"admit_at" text,
+	"discharge_at" text,
+	"medical_unit" text,
+	"movements" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 ALTER TABLE "identity_proofs" ADD CONSTRAINT "identity_proofs_identity_id_identities_id_fk" FOREIGN KEY ("identity_id") REFERENCES "public"."identities"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "identities_ipp_idx" ON "identities" USING btree ("ipp_authority","ipp");--> statement-breakpoint
 CREATE INDEX "identities_traits_idx" ON "identities" USING btree ("birth_name","birth_date");--> statement-breakpoint
 CREATE INDEX "identities_ins_idx" ON "identities" USING btree ("ins_matricule");--> statement-breakpoint
 CREATE INDEX "identity_proofs_identity_idx" ON "identity_proofs" USING btree ("identity_id");--> statement-breakpoint
 CREATE INDEX "audit_subject_idx" ON "audit_events" USING btree ("subject_type","subject_id","at");--> statement-breakpoint
+CREATE UNIQUE INDEX "hl7_messages_accepted_idx" ON "hl7_messages" USING btree ("sender","control_id") WHERE status = 'accepted';--> statement-breakpoint
+CREATE INDEX "hl7_messages_status_idx" ON "hl7_messages" USING btree ("status","received_at");--> statement-breakpoint
 CREATE INDEX "jobs_claim_idx" ON "jobs" USING btree ("queue","status","run_at");--> statement-breakpoint
 CREATE INDEX "jobs_ordering_idx" ON "jobs" USING btree ("ordering_key","id") WHERE status in ('pending', 'running');--> statement-breakpoint
-CREATE UNIQUE INDEX "jobs_dedup_idx" ON "jobs" USING btree ("queue","dedup_key");
+CREATE UNIQUE INDEX "jobs_dedup_idx" ON "jobs" USING btree ("queue","dedup_key");--> statement-breakpoint
+CREATE UNIQUE INDEX "stays_nda_idx" ON "stays" USING btree ("nda_authority","nda");--> statement-breakpoint
+CREATE INDEX "stays_identity_idx" ON "stays" USING btree ("identity_id");

@@ -1,0 +1,142 @@
+/**
+ * HTTP API of the identity referential: identities, proofs, INSi qualification, attributes,
+ * merges, duplicates, audit trail. Staff-facing messages are French.
+ */
+import { z } from 'zod';
+import { auditTrailOf } from '../platform/audit/index.ts';
+import type { Database } from '../platform/db/index.ts';
+import { HttpProblem, type HttpServer } from '../platform/http/index.ts';
+import { IdentityError, PROOF_TYPES, type IdentityService } from '../identity/index.ts';
+import { staysOf } from '../record/index.ts';
+import { actorOf } from './actor.ts';
+
+const traits = z.object({
+  birthName: z.string().min(1).max(100).describe('Nom de naissance'),
+  birthGivenNames: z.string().min(1).max(100).describe('Liste des prénoms de naissance, séparés par des espaces'),
+  birthDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).describe('AAAA-MM-JJ (00 pour une partie inconnue)'),
+  sex: z.enum(['M', 'F', 'U']),
+  birthplace: z.string().regex(/^(\d{5}|2[AB]\d{3})$/).optional().describe('Code COG du lieu de naissance (99xxx à l’étranger)'),
+});
+
+const identityView = z.object({
+  id: z.string(), ipp: z.string(), ippAuthority: z.string(),
+  status: z.enum(['PROV', 'RECUP', 'VALI', 'QUAL']),
+  attributes: z.array(z.string()),
+  traits,
+  usedName: z.string().optional(), usedGivenName: z.string().optional(),
+  ins: z.object({ matricule: z.string(), oid: z.string() }).optional(),
+  insRetrieved: z.boolean(), insAcquisition: z.string().optional(), insiCheckedAt: z.string().optional(),
+  mergedInto: z.string().optional(), version: z.number(), createdAt: z.string(), updatedAt: z.string(),
+});
+
+const idParams = z.object({ id: z.uuid() });
+const attribute = z.enum(['DOUT', 'FICT', 'HOMA', 'HOMD']);
+
+/** Maps domain and INSi errors to problem+json. */
+async function guard<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof IdentityError) throw new HttpProblem(error.status, error.message, error.message, { code: error.code, ...error.details });
+    const insi = error as { name?: string; code?: string; message?: string; retryable?: boolean };
+    if (insi?.name === 'InsiError') {
+      throw new HttpProblem(502, 'Échec de l’appel au téléservice INSi', insi.message, { code: insi.code, retryable: insi.retryable ?? false });
+    }
+    throw error;
+  }
+}
+
+export function registerIdentityRoutes(app: HttpServer, deps: { db: Database; identities: IdentityService }): void {
+  const { identities } = deps;
+  const tags = ['identités'];
+
+  app.post('/api/identities', {
+    schema: {
+      tags, summary: 'Créer une identité (provisoire)',
+      body: z.object({ traits, usedName: z.string().max(100).optional(), usedGivenName: z.string().max(100).optional() }),
+      response: { 201: z.object({ identity: identityView, possibleDuplicates: z.array(identityView) }) },
+    },
+  }, async (req, reply) => {
+    const created = await guard(() => identities.create(req.body, actorOf(req)));
+    return reply.status(201).send(created);
+  });
+
+  app.get('/api/identities', {
+    schema: {
+      tags, summary: 'Rechercher par IPP, INS ou traits',
+      querystring: z.object({
+        ipp: z.string().optional(), ins: z.string().optional(), birthName: z.string().optional(), givenName: z.string().optional(),
+        birthDate: z.string().optional(), sex: z.enum(['M', 'F', 'U']).optional(), limit: z.coerce.number().int().min(1).max(200).optional(),
+      }),
+      response: { 200: z.object({ items: z.array(identityView) }) },
+    },
+  }, async (req) => ({ items: await guard(() => identities.search(req.query, actorOf(req))) }));
+
+  app.get('/api/identities/:id', {
+    schema: { tags, summary: 'Lire une identité', params: idParams, response: { 200: identityView } },
+  }, async (req) => guard(() => identities.get(req.params.id, actorOf(req))));
+
+  app.patch('/api/identities/:id', {
+    schema: {
+      tags, summary: 'Modifier des traits (un trait strict modifié retire la source INSi)', params: idParams,
+      body: traits.partial().extend({ usedName: z.string().max(100).nullable().optional(), usedGivenName: z.string().max(100).nullable().optional() }),
+      response: { 200: identityView },
+    },
+  }, async (req) => guard(() => identities.updateTraits(req.params.id, req.body, actorOf(req))));
+
+  app.post('/api/identities/:id/proofs', {
+    schema: {
+      tags, summary: 'Enregistrer un justificatif d’identité vérifié', params: idParams,
+      body: z.object({ type: z.enum(Object.keys(PROOF_TYPES) as [keyof typeof PROOF_TYPES]), expiresOn: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional() }),
+      response: { 200: identityView },
+    },
+  }, async (req) => guard(() => identities.recordProof(req.params.id, req.body, actorOf(req))));
+
+  app.delete('/api/identities/:id/proofs', {
+    schema: { tags, summary: 'Retirer les justificatifs (doute, erreur)', params: idParams, body: z.object({ reason: z.string().min(1) }), response: { 200: identityView } },
+  }, async (req) => guard(() => identities.withdrawProofs(req.params.id, req.body.reason, actorOf(req))));
+
+  app.post('/api/identities/:id/insi', {
+    schema: {
+      tags, summary: 'Interroger INSi, comparer les traits et les adopter s’ils concordent', params: idParams,
+      body: z.object({ givenNames: z.array(z.string().min(1)).optional().describe('Prénoms lus sur le justificatif, dans l’ordre') }).optional(),
+      response: {
+        200: z.object({
+          identity: identityView, outcome: z.enum(['00', '01', '02']), message: z.string(), adopted: z.boolean(), calls: z.number(),
+          mismatches: z.array(z.object({ trait: z.string(), label: z.string(), local: z.string(), insi: z.string() })), warnings: z.array(z.string()),
+        }),
+      },
+    },
+  }, async (req) => guard(() => identities.qualifyWithInsi(req.params.id, req.body ?? {}, actorOf(req))));
+
+  app.post('/api/identities/:id/insi/invalidate', {
+    schema: { tags, summary: 'Invalider la source INSi (INS retiré)', params: idParams, body: z.object({ reason: z.string().min(1) }), response: { 200: identityView } },
+  }, async (req) => guard(() => identities.invalidateInsi(req.params.id, req.body.reason, actorOf(req))));
+
+  app.post('/api/identities/:id/attributes', {
+    schema: {
+      tags, summary: 'Poser ou lever les attributs douteuse, fictive, homonyme', params: idParams,
+      body: z.object({ set: z.array(attribute).optional(), clear: z.array(attribute).optional() }), response: { 200: identityView },
+    },
+  }, async (req) => guard(() => identities.setAttributes(req.params.id, req.body, actorOf(req))));
+
+  app.post('/api/identities/:id/merge', {
+    schema: { tags, summary: 'Fusionner un doublon dans cette identité (A40)', params: idParams, body: z.object({ absorbedId: z.uuid() }), response: { 200: identityView } },
+  }, async (req) => guard(() => identities.merge(req.params.id, req.body.absorbedId, actorOf(req))));
+
+  app.get('/api/identities/:id/duplicates', {
+    schema: { tags, summary: 'Doublons potentiels', params: idParams, response: { 200: z.object({ items: z.array(identityView) }) } },
+  }, async (req) => ({ items: await guard(() => identities.duplicatesOf(req.params.id, actorOf(req))) }));
+
+  app.get('/api/identities/:id/proofs', {
+    schema: { tags, summary: 'Justificatifs enregistrés', params: idParams },
+  }, async (req) => ({ items: await identities.listProofs(req.params.id) }));
+
+  app.get('/api/identities/:id/stays', {
+    schema: { tags, summary: 'Séjours (PAM ITI-31)', params: idParams },
+  }, async (req) => ({ items: await staysOf(deps.db, req.params.id) }));
+
+  app.get('/api/identities/:id/audit', {
+    schema: { tags, summary: 'Traçabilité des accès et modifications', params: idParams },
+  }, async (req) => ({ items: await auditTrailOf(deps.db, 'identity', req.params.id) }));
+}

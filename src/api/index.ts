@@ -1,0 +1,2 @@
+export { registerIdentityRoutes } from './identities.ts';
+export { registerOperationsRoutes } from './operations.ts';

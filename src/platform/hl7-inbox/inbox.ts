@@ -1,0 +1,156 @@
+/**
+ * HL7 v2 inbound: every received message is stored raw before anything else, then parsed,
+ * deduplicated and routed by message type to a handler; the ACK is stored beside it.
+ *
+ * Retransmissions (HL7 v2.5.1 §2.10): a byte-identical resend of an accepted message (same
+ * sender MSH-3/4 and MSH-10) gets the stored ACK replayed and is not processed again; a
+ * different message reusing an accepted control id is rejected (AR). The handler runs in the
+ * same transaction that marks the message accepted, so a crash cannot process it twice.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { and, asc, eq, inArray } from 'drizzle-orm';
+import {
+  ackErrorFrom, buildAck, buildAckForUnparseable, messageHeader, parse, serialize, type AckCode, type AckError, type Hl7Message,
+} from '../../formats/hl7v2/index.ts';
+import type { Database, Executor } from '../db/index.ts';
+import type { Logger } from '../logging.ts';
+import { hl7Messages } from './tables.ts';
+
+export interface HandlerOutcome {
+  code: AckCode;
+  errors?: AckError[];
+}
+
+/** Processes one parsed message inside `tx`; throwing rolls back and answers AE 207. */
+export type Hl7Handler = (message: Hl7Message, tx: Executor, context: { messageId: number; sender: string }) => Promise<HandlerOutcome>;
+
+export interface InboxOptions {
+  db: Database;
+  logger: Logger;
+  /** Handlers by `CODE^TRIGGER` (e.g. `ADT^A28`) or by `CODE` (e.g. `ADT`). */
+  handlers: Record<string, Hl7Handler>;
+  application: string;
+  facility: string;
+}
+
+/** Decodes per MSH-18: ISO 8859-15 (PAM FR default) or UTF-8. */
+export function decodeHl7(raw: Buffer): string {
+  const head = raw.subarray(0, Math.min(raw.length, 512)).toString('latin1');
+  const firstLine = head.split(/\r|\n/, 1)[0] ?? '';
+  const charset = firstLine.split(firstLine[3] ?? '|')[17] ?? '';
+  if (/8859\/(15|1)\b/.test(charset)) return new TextDecoder(charset.includes('15') ? 'iso-8859-15' : 'latin1').decode(raw);
+  return raw.toString('utf8');
+}
+
+/** A handler's AE/AR: aborts the transaction so that nothing it wrote is kept. */
+class Refusal extends Error {
+  constructor(readonly outcome: HandlerOutcome) {
+    super(`refused ${outcome.code}`);
+  }
+}
+
+const isUniqueViolation = (error: unknown): boolean => {
+  const e = error as { code?: string; cause?: { code?: string } };
+  return e?.code === '23505' || e?.cause?.code === '23505';
+};
+
+export function createInbox(options: InboxOptions) {
+  const { db, logger } = options;
+  const ackParams = () => ({ controlId: `ACK${randomUUID().replace(/-/g, '').slice(0, 16)}`, timestamp: new Date() });
+
+  const handlerFor = (code: string, trigger: string): Hl7Handler | undefined =>
+    options.handlers[`${code}^${trigger}`] ?? options.handlers[code];
+
+  async function finish(id: number, status: 'accepted' | 'error' | 'rejected' | 'duplicate', ack: string, error: string | null, tx: Executor = db): Promise<string> {
+    await tx.update(hl7Messages).set({ status, ack, error, processedAt: new Date() }).where(eq(hl7Messages.id, id));
+    return ack;
+  }
+
+  async function process(id: number, raw: Buffer): Promise<string> {
+    const text = decodeHl7(raw);
+    const parsed = parse(text);
+    if (!parsed.ok) {
+      const ack = buildAckForUnparseable(text, parsed.error, { ...ackParams(), code: 'AR', localApplication: options.application, localFacility: options.facility });
+      return finish(id, 'rejected', serialize(ack, { segmentSeparator: '\r' }), `${parsed.error.field}: ${parsed.error.rule}`);
+    }
+    const message = parsed.value;
+    const msh = messageHeader(message);
+    const answer = (code: AckCode, errors: AckError[] = []) => serialize(buildAck(message, { ...ackParams(), code, errors }), { segmentSeparator: '\r' });
+    if (!msh || msh.controlId === '') {
+      return finish(id, 'rejected', answer('AR', [{ location: 'MSH-10', code: 101, userMessage: 'MSH-10: identifiant de message obligatoire' }]), 'MSH-10: required');
+    }
+    const sender = [msh.sendingApplication.namespace ?? '', msh.sendingFacility.namespace ?? ''].join('^');
+    const type = `${msh.messageType.code}^${msh.messageType.trigger}`;
+    await db.update(hl7Messages).set({ sender, controlId: msh.controlId, messageType: type }).where(eq(hl7Messages.id, id));
+
+    const [previous] = await db.select().from(hl7Messages)
+      .where(and(eq(hl7Messages.sender, sender), eq(hl7Messages.controlId, msh.controlId), eq(hl7Messages.status, 'accepted')));
+    if (previous) {
+      const [self] = await db.select({ sha256: hl7Messages.sha256 }).from(hl7Messages).where(eq(hl7Messages.id, id));
+      if (previous.sha256 === self!.sha256) return finish(id, 'duplicate', previous.ack!, null);
+      return finish(id, 'rejected', answer('AR', [{
+        location: 'MSH-10', code: 207, userMessage: `MSH-10: l'identifiant ${msh.controlId} a déjà été accepté pour un autre message de ${sender}`,
+      }]), 'MSH-10: control id reused by a different message');
+    }
+
+    const handler = handlerFor(msh.messageType.code, msh.messageType.trigger);
+    if (!handler) {
+      return finish(id, 'rejected', answer('AR', [{ location: 'MSH-9', code: 200, userMessage: `MSH-9: type de message ${type} non pris en charge` }]), `MSH-9: unsupported ${type}`);
+    }
+    try {
+      return await db.transaction(async (tx) => {
+        const outcome = await handler(message, tx, { messageId: id, sender });
+        if (outcome.code !== 'AA') throw new Refusal(outcome);
+        return finish(id, 'accepted', answer('AA', outcome.errors), null, tx);
+      });
+    } catch (error) {
+      if (error instanceof Refusal) {
+        const { code, errors = [] } = error.outcome;
+        return finish(id, code === 'AR' ? 'rejected' : 'error', answer(code, errors), errors.map((e) => e.userMessage ?? String(e.code)).join('; '));
+      }
+      if (isUniqueViolation(error)) return process(id, raw); // the same message accepted meanwhile on another connection
+      logger.error({ messageId: id, type, err: error }, 'HL7 handler failed');
+      return finish(id, 'error', answer('AE', [{ code: 207, userMessage: 'Erreur interne lors du traitement : message conservé pour rejeu' }]),
+        error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  return {
+    /** Stores the raw message, processes it, returns the ACK text to send back. Never throws. */
+    async receive(raw: Buffer, peer: string): Promise<string> {
+      let id: number;
+      try {
+        const [row] = await db.insert(hl7Messages).values({ peer, raw, sha256: createHash('sha256').update(raw).digest('hex') }).returning({ id: hl7Messages.id });
+        id = row!.id;
+      } catch (error) {
+        // Storage failed: refuse so that the sender keeps the message and retries.
+        logger.error({ err: error, bytes: raw.length }, 'HL7 message could not be stored');
+        const text = decodeHl7(raw);
+        const parsed = parse(text);
+        const err = { field: 'MSH', rule: 'stockage impossible, renvoyez le message plus tard' };
+        const ack = parsed.ok
+          ? buildAck(parsed.value, { ...ackParams(), code: 'AR', errors: [{ ...ackErrorFrom(err, 207), userMessage: err.rule }] })
+          : buildAckForUnparseable(text, err, { ...ackParams(), code: 'AR', errorCode: 207 });
+        return serialize(ack, { segmentSeparator: '\r' });
+      }
+      return process(id, raw);
+    },
+
+    /** Processes a stored message again (after a fix): e.g. from the error queue. */
+    async replay(id: number): Promise<string> {
+      const [row] = await db.select().from(hl7Messages).where(eq(hl7Messages.id, id));
+      if (!row) throw new Error(`HL7 message ${id} not found`);
+      return process(id, row.raw);
+    },
+
+    /** Messages waiting for attention (errors and rejections), oldest first. */
+    async pending(limit = 100) {
+      return db.select({
+        id: hl7Messages.id, receivedAt: hl7Messages.receivedAt, sender: hl7Messages.sender, controlId: hl7Messages.controlId,
+        messageType: hl7Messages.messageType, status: hl7Messages.status, error: hl7Messages.error,
+      }).from(hl7Messages).where(inArray(hl7Messages.status, ['error', 'rejected', 'received'])).orderBy(asc(hl7Messages.id)).limit(limit);
+    },
+  };
+}
+
+export type Inbox = ReturnType<typeof createInbox>;

@@ -1,0 +1,1 @@
+export { applyStayMovement, isStayTrigger, staysOf, type Stay, type StayMovement } from './stays.ts';
