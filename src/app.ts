@@ -35,6 +35,8 @@ export interface App {
 export interface StartOptions {
   config: Config;
   logger: Logger;
+  /** An already open database (tests); otherwise opened from the configuration. */
+  database?: DatabaseHandle;
 }
 
 /** The national sandboxes alone (`passerelle sandbox`, or inside `start`). */
@@ -58,10 +60,10 @@ function insiClientFrom(config: Config, pki: TestPki, logger: Logger, sandboxUrl
   });
 }
 
-export async function startApp({ config, logger }: StartOptions): Promise<App> {
+export async function startApp({ config, logger, ...options }: StartOptions): Promise<App> {
   const dataDir = resolve(config.dataDir);
   const pki = await ensureTestPki(dataDir);
-  const database = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir });
+  const database = options.database ?? await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir });
   logger.info({ database: database.kind }, 'database ready');
   const stops: Array<() => Promise<void>> = [async () => database.close()];
 
@@ -73,7 +75,10 @@ export async function startApp({ config, logger }: StartOptions): Promise<App> {
 
     // PAM feed: outbox workers deliver to the subscribers, in order, one in flight each.
     const feed = createPamFeedSender({ subscribers: config.pam.subscribers, establishment: config.establishment });
-    const worker: Worker = await startWorker(database, { handlers: { [PAM_FEED_QUEUE]: feed.handler }, logger, concurrency: 4 });
+    const worker: Worker = await startWorker(database, {
+      handlers: { [PAM_FEED_QUEUE]: feed.handler }, logger, concurrency: 4,
+      pollMs: config.outbox.pollMs, leaseMs: config.outbox.leaseMs, backoff: { baseMs: config.outbox.backoffBaseMs, maxMs: config.outbox.backoffMaxMs },
+    });
     stops.push(async () => { await worker.stop(); await feed.close(); });
     const identityServiceFor = (db: Executor): IdentityService => createIdentityService({
       db: db as DatabaseHandle['db'],

@@ -2,6 +2,7 @@
  * The `passerelle` command line. Every command has --help.
  */
 import { Command } from 'commander';
+import { registerDemoCommand } from './cli/demo.ts';
 import { registerInsCommands } from './cli/ins.ts';
 import { registerHl7Commands } from './cli/hl7.ts';
 import { registerSandboxCommand, registerServerCommands } from './cli/server.ts';
@@ -14,6 +15,7 @@ const program = new Command()
 
 registerServerCommands(program);
 registerSandboxCommand(program);
+registerDemoCommand(program);
 registerInsCommands(program);
 registerHl7Commands(program);
 

@@ -26,6 +26,7 @@ const identityView = z.object({
   usedName: z.string().optional(), usedGivenName: z.string().optional(),
   ins: z.object({ matricule: z.string(), oid: z.string() }).optional(),
   insRetrieved: z.boolean(), insAcquisition: z.string().optional(), insiCheckedAt: z.string().optional(),
+  proof: z.object({ type: z.string(), expiresOn: z.string().optional() }).optional(),
   mergedInto: z.string().optional(), version: z.number(), createdAt: z.string(), updatedAt: z.string(),
 });
 

@@ -3,13 +3,17 @@ import { z } from 'zod';
 import type { Database } from '../platform/db/index.ts';
 import type { Inbox } from '../platform/hl7-inbox/index.ts';
 import { HttpProblem, type HttpServer } from '../platform/http/index.ts';
-import { queueStats, retryDead } from '../platform/jobs/index.ts';
+import { deadLetters, queueStats, retryDead } from '../platform/jobs/index.ts';
 
 export function registerOperationsRoutes(app: HttpServer, deps: { db: Database; inbox: Inbox; wake: () => void }): void {
   const tags = ['exploitation'];
   app.get('/api/outbox', {
     schema: { tags, summary: 'Files d’envoi : en attente, en cours, en échec définitif, par file' },
   }, async () => ({ queues: await queueStats(deps.db) }));
+
+  app.get('/api/outbox/dead-letters', {
+    schema: { tags, summary: 'Envois en échec définitif, avec leur erreur' },
+  }, async () => ({ items: await deadLetters(deps.db) }));
 
   app.post('/api/outbox/jobs/:id/retry', {
     schema: { tags, summary: 'Relancer un envoi en échec définitif', params: z.object({ id: z.coerce.number().int().positive() }) },

@@ -9,3 +9,4 @@ export {
   createIdentityService, IdentityError, type IdentityService, type InsiLookup, type InsiOutcome, type NewIdentity,
   type QualificationResult, type ReceivedIdentity, type SearchQuery,
 } from './service.ts';
+export { DEMO_IDENTITIES, seedDemoIdentities, type DemoIdentity } from './demo.ts';

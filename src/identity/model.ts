@@ -18,6 +18,8 @@ export interface Identity {
   insRetrieved: boolean;
   insAcquisition?: string;
   insiCheckedAt?: string;
+  /** The high-trust identity document checked (ZFD-7 code), when there is one. */
+  proof?: { type: string; expiresOn?: string };
   mergedInto?: string;
   version: number;
   createdAt: string;
@@ -50,6 +52,7 @@ export function toIdentity(row: IdentityRow): Identity {
   if (row.status === 'QUAL' && row.insMatricule && row.insOid) identity.ins = { matricule: row.insMatricule, oid: row.insOid };
   if (row.insAcquisition) identity.insAcquisition = row.insAcquisition;
   if (row.insiCheckedAt) identity.insiCheckedAt = row.insiCheckedAt.toISOString();
+  if (row.highTrustProof && row.proofType) identity.proof = { type: row.proofType, ...(row.proofExpiresOn ? { expiresOn: row.proofExpiresOn } : {}) };
   if (row.mergedInto) identity.mergedInto = row.mergedInto;
   return identity;
 }

@@ -9,7 +9,7 @@
  * subscriber (outbox ordering key), so a slow subscriber is never flooded with duplicates.
  */
 import {
-  buildA28, buildA31, buildA40, buildA47, parse, readAck, serialize, type PamPatient,
+  buildA28, buildA31, buildA40, buildA47, parse, readAck, serialize, type PamPatient, type ProofType,
 } from '../formats/hl7v2/index.ts';
 import type { Config, PamSubscriberConfig } from '../platform/config.ts';
 import { PermanentJobError, type Job, type JobHandler } from '../platform/jobs/index.ts';
@@ -36,6 +36,7 @@ export function toPamPatient(identity: Identity, establishment: Establishment): 
   if (identity.traits.birthplace) patient.birthplaceCog = identity.traits.birthplace;
   if (identity.usedName) patient.usedName = identity.usedName;
   if (identity.usedGivenName) patient.usedGivenName = identity.usedGivenName;
+  if (identity.proof) patient.proof = { type: identity.proof.type as ProofType, ...(identity.proof.expiresOn ? { expiry: identity.proof.expiresOn } : {}) };
   if (identity.ins) {
     patient.ins = identity.ins;
     patient.insiCall = { mode: 'INSI', ...(identity.insiCheckedAt ? { date: identity.insiCheckedAt.slice(0, 10) } : {}) };

@@ -226,7 +226,8 @@ export function createIdentityService(deps: IdentityServiceDeps) {
         const row = await load(tx, id);
         const highTrust = isHighTrust(proof.type, row.birthDate, new Date());
         await tx.insert(identityProofs).values({ identityId: id, type: proof.type, highTrust, expiresOn: proof.expiresOn ?? null, checkedBy: actor });
-        const { after, pam } = await write(tx, row, [{ type: 'proofChecked', highTrust }], {});
+        const { after, pam } = await write(tx, row, [{ type: 'proofChecked', highTrust }],
+          highTrust ? { proofType: proof.type, proofExpiresOn: proof.expiresOn ?? null } : {});
         await audit(tx, { actor, action: 'identity.proof', subjectType: 'identity', subjectId: id, details: { type: proof.type, highTrust, status: after.status } });
         return { result: after, pam };
       });
@@ -238,7 +239,7 @@ export function createIdentityService(deps: IdentityServiceDeps) {
         const row = await load(tx, id);
         await tx.update(identityProofs).set({ withdrawnAt: new Date(), withdrawnReason: reason })
           .where(and(eq(identityProofs.identityId, id), isNull(identityProofs.withdrawnAt)));
-        const { after, pam } = await write(tx, row, [{ type: 'proofWithdrawn' }], {});
+        const { after, pam } = await write(tx, row, [{ type: 'proofWithdrawn' }], { proofType: null, proofExpiresOn: null });
         await audit(tx, { actor, action: 'identity.proof.withdraw', subjectType: 'identity', subjectId: id, details: { status: after.status } });
         return { result: after, pam };
       });

@@ -28,6 +28,9 @@ export const identities = pgTable('identities', {
   insiCheckedAt: timestamp('insi_checked_at', { withTimezone: true }),
   /** ZFD-5 mode d'obtention: INSI, CV, SM, CB, RFID. */
   insAcquisition: text('ins_acquisition'),
+  /** The high-trust identity document that validated the identity (ZFD-7 code) and its expiry (ZFD-8). */
+  proofType: text('proof_type'),
+  proofExpiresOn: text('proof_expires_on'),
   /** When set, this identity was merged into another (A40) and is kept for history only. */
   mergedInto: uuid('merged_into'),
   version: integer('version').notNull().default(1),

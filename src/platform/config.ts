@@ -58,6 +58,15 @@ export const configSchema = z.object({
     tls: tlsFiles.optional(),
     timeoutMs: z.number().int().positive().default(15_000),
   }).prefault({}),
+  outbox: z.object({
+    /** Polling interval when no NOTIFY arrives. */
+    pollMs: z.number().int().positive().default(1_000),
+    /** First retry delay; doubles at each attempt (±50 % jitter) up to backoffMaxMs. */
+    backoffBaseMs: z.number().int().positive().default(1_000),
+    backoffMaxMs: z.number().int().positive().default(15 * 60_000),
+    /** A claimed job whose worker died is claimable again after this lease (> any send timeout). */
+    leaseMs: z.number().int().positive().default(60_000),
+  }).prefault({}),
   pam: z.object({
     /** Up to three PAM subscribers (DPI, SGL, RIS), fed through the outbox in order. */
     subscribers: z.array(subscriber).max(3).default([]),

@@ -32,7 +32,7 @@ export interface HttpServerOptions {
 }
 
 export async function createHttpServer(options: HttpServerOptions): Promise<HttpServer> {
-  const app = Fastify({ loggerInstance: options.logger, disableRequestLogging: false }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({ loggerInstance: options.logger }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 

@@ -128,3 +128,13 @@ export async function queueStats(db: Executor, prefix = ''): Promise<QueueStats[
   return (result as unknown as { rows: Array<{ queue: string; pending: number; running: number; dead: number; done: number; oldest: string | Date | null }> }).rows
     .map((r) => ({ queue: r.queue, pending: r.pending, running: r.running, dead: r.dead, done: r.done, oldestPendingAt: r.oldest ? new Date(r.oldest).toISOString() : null }));
 }
+
+export interface DeadLetter { id: number; queue: string; orderingKey: string | null; attempts: number; lastError: string | null; updatedAt: string }
+
+/** Dead letters, newest first: what needs a person's attention (and a manual retry). */
+export async function deadLetters(db: Executor, limit = 100): Promise<DeadLetter[]> {
+  const rows = await db.select({
+    id: jobs.id, queue: jobs.queue, orderingKey: jobs.orderingKey, attempts: jobs.attempts, lastError: jobs.lastError, updatedAt: jobs.updatedAt,
+  }).from(jobs).where(eq(jobs.status, 'dead')).orderBy(sql`${jobs.id} desc`).limit(limit);
+  return rows.map((r) => ({ ...r, updatedAt: r.updatedAt.toISOString() }));
+}

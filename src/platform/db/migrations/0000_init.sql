@@ -19,6 +19,8 @@ CREATE TABLE "identities" (
 	"ins_history" jsonb DEFAULT '[]'::jsonb NOT NULL,
 	"insi_checked_at" timestamp with time zone,
 	"ins_acquisition" text,
+	"proof_type" text,
+	"proof_expires_on" text,
 	"merged_into" uuid,
 	"version" integer DEFAULT 1 NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
