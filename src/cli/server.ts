@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { startApp, startSandboxes } from '../app.ts';
+import { seedDemoIdentities } from '../identity/index.ts';
 import { ensureTestPki } from '../platform/pki/index.ts';
 import { loadConfig } from '../platform/config.ts';
 import { createLogger } from '../platform/logging.ts';
@@ -23,11 +24,17 @@ export function registerServerCommands(program: Command): void {
   program.command('start')
     .description('Start the platform: HTTP API (/docs), MLLP listener, outbox workers, and the national sandboxes')
     .option('--no-sandbox', 'do not start the national sandboxes in this process')
-    .action(async (options: { sandbox: boolean }) => {
+    .option('--demo-data', 'enter the demo identities (public INSi test identities) into an empty referential')
+    .action(async (options: { sandbox: boolean; demoData?: boolean }) => {
       const config = loadConfig(process.env, { 'sandbox.enabled': options.sandbox });
       const logger = createLogger(config.logLevel);
       const app = await startApp({ config, logger });
       stopOnSignals(app.stop);
+      if (options.demoData) {
+        const seeded = await seedDemoIdentities(app.identities);
+        if (seeded > 0) logger.info({ identities: seeded }, 'demo identities entered');
+      }
+      console.error(`Passerelle prête : API http://${config.http.host}:${app.ports.http} (documentation /docs), MLLP ${config.mllp.host}:${app.ports.mllp}`);
     });
 }
 

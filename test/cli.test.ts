@@ -1,0 +1,59 @@
+/**
+ * The command-line contract scripts rely on, run through the real launcher (bin/passerelle.js).
+ */
+import { describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { fixturesDir } from './support/fixtures.ts';
+import { startSubscriber } from './support/subscriber.ts';
+
+function passerelle(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['bin/passerelle.js', ...args], { timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+const fixtures = fixturesDir();
+
+describe('passerelle ins check', () => {
+  it('prints valid and exits 0 for a good matricule (Corsica 2A)', async () => {
+    expect(await passerelle('ins', 'check', '297022A02077878')).toMatchObject({ code: 0, stdout: 'valid\n' });
+  });
+  it('prints the reason and exits 1 for a wrong key', async () => {
+    const r = await passerelle('ins', 'check', '276037510669380');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('INS key 80 does not match 26');
+  });
+});
+
+describe.skipIf(!fixtures)('passerelle hl7', () => {
+  const hl7 = (...parts: string[]) => join(fixtures!, 'hl7v2', ...parts);
+
+  it('parse prints segments and the typed PID as JSON', async () => {
+    const r = await passerelle('hl7', 'parse', hl7('SGL', 'admission.er7'));
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json.segments.map((s: { name: string }) => s.name)).toEqual(['MSH', 'EVN', 'PID', 'PV1', 'ZBE', 'ZFA']);
+    expect(json.pid.ins[0]).toMatchObject({ matricule: '279035121518989', oid: '1.2.250.1.213.1.4.10' });
+  });
+
+  it('parse exits 2 with the precise error on a broken MSH-2', async () => {
+    const r = await passerelle('hl7', 'parse', hl7('Volets', 'TRANS_DOC_CDA_HL7V2', 'V2.0', 'ORU', 'Transmission initiale ORU', 'message_ORU_CR_Bio_INIT_N1_N3.hl7'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^MSH-2: .*U\+02DC/);
+  });
+
+  it('send delivers over MLLP and prints the ACK', async () => {
+    const subscriber = await startSubscriber();
+    try {
+      const r = await passerelle('hl7', 'send', hl7('SGL', 'admission.er7'), '--port', String(subscriber.port));
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^MSA\|AA\|3975$/m);
+      expect(subscriber.received[0]!.controlId).toBe('3975');
+    } finally {
+      await subscriber.close();
+    }
+  });
+});
