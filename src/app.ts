@@ -10,7 +10,7 @@ import { createIdentityService, createPamFeedSender, createPamInboundHandler, PA
 import { createInsiClient, startInsiSandbox, type InsiClient, type InsiSandbox } from './national/insi/index.ts';
 import type { Config } from './platform/config.ts';
 import { openDatabase, ping, type DatabaseHandle, type Executor } from './platform/db/index.ts';
-import { createInbox, type Inbox } from './platform/hl7-inbox/index.ts';
+import { createInbox, encodeHl7, type Inbox } from './platform/hl7-inbox/index.ts';
 import { createHttpServer, type HttpServer } from './platform/http/index.ts';
 import { startWorker, type Worker } from './platform/jobs/index.ts';
 import type { Logger } from './platform/logging.ts';
@@ -96,7 +96,7 @@ export async function startApp({ config, logger, ...options }: StartOptions): Pr
       application: config.establishment.application, facility: config.establishment.finess,
     });
     const mllp: MllpServer = createMllpServer({
-      handler: async (raw, context) => Buffer.from(await inbox.receive(raw, `${context.remoteAddress}${context.peerCertificate?.subjectCommonName ? ` ${context.peerCertificate.subjectCommonName}` : ''}`), 'utf8'),
+      handler: async (raw, context) => encodeHl7(await inbox.receive(raw, `${context.remoteAddress}${context.peerCertificate?.subjectCommonName ? ` ${context.peerCertificate.subjectCommonName}` : ''}`)),
       onError: (error, context) => logger.warn({ err: { message: error.message, name: error.name }, connection: context?.connectionId }, 'MLLP connection error'),
     });
     const mllpPort = await mllp.listen(config.mllp.port, config.mllp.host);

@@ -3,7 +3,7 @@
  * merges, duplicates, audit trail. Staff-facing messages are French.
  */
 import { z } from 'zod';
-import { auditTrailOf } from '../platform/audit/index.ts';
+import { audit, auditTrailOf } from '../platform/audit/index.ts';
 import type { Database } from '../platform/db/index.ts';
 import { HttpProblem, type HttpServer } from '../platform/http/index.ts';
 import { IdentityError, PROOF_TYPES, type IdentityService } from '../identity/index.ts';
@@ -131,13 +131,23 @@ export function registerIdentityRoutes(app: HttpServer, deps: { db: Database; id
 
   app.get('/api/identities/:id/proofs', {
     schema: { tags, summary: 'Justificatifs enregistrés', params: idParams },
-  }, async (req) => ({ items: await identities.listProofs(req.params.id) }));
+  }, async (req) => {
+    await audit(deps.db, { actor: actorOf(req), action: 'identity.read.proofs', subjectType: 'identity', subjectId: req.params.id });
+    return { items: await identities.listProofs(req.params.id) };
+  });
 
   app.get('/api/identities/:id/stays', {
     schema: { tags, summary: 'Séjours (PAM ITI-31)', params: idParams },
-  }, async (req) => ({ items: await staysOf(deps.db, req.params.id) }));
+  }, async (req) => {
+    await audit(deps.db, { actor: actorOf(req), action: 'identity.read.stays', subjectType: 'identity', subjectId: req.params.id });
+    return { items: await staysOf(deps.db, req.params.id) };
+  });
 
   app.get('/api/identities/:id/audit', {
     schema: { tags, summary: 'Traçabilité des accès et modifications', params: idParams },
-  }, async (req) => ({ items: await auditTrailOf(deps.db, 'identity', req.params.id) }));
+  }, async (req) => {
+    const items = await auditTrailOf(deps.db, 'identity', req.params.id);
+    await audit(deps.db, { actor: actorOf(req), action: 'identity.read.audit', subjectType: 'identity', subjectId: req.params.id });
+    return { items };
+  });
 }

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { messageHeader, parse, readAck, readPid, serialize } from '../formats/hl7v2/index.ts';
 import { describeError } from '../formats/result.ts';
-import { decodeHl7 } from '../platform/hl7-inbox/index.ts';
+import { decodeHl7, encodeHl7 } from '../platform/hl7-inbox/index.ts';
 import { createMllpClient } from '../platform/mllp/index.ts';
 
 /** Reads and decodes a message file; an unreadable file ends the command with exit 2. */
@@ -64,7 +64,7 @@ export function registerHl7Commands(program: Command): void {
       const payload = parsed.ok ? serialize(parsed.value, { segmentSeparator: '\r' }) : text;
       const client = createMllpClient({ host: options.host, port: options.port, ackTimeoutMs: options.timeout });
       try {
-        const ackText = (await client.send(Buffer.from(payload, 'utf8'))).toString('utf8');
+        const ackText = decodeHl7(await client.send(encodeHl7(payload)));
         console.log(ackText.replace(/\r/g, '\n').trimEnd());
         const ack = parse(ackText);
         const read = ack.ok ? readAck(ack.value) : ack;

@@ -33,13 +33,42 @@ export interface InboxOptions {
   facility: string;
 }
 
-/** Decodes per MSH-18: ISO 8859-15 (PAM FR default) or UTF-8. */
-export function decodeHl7(raw: Buffer): string {
-  const head = raw.subarray(0, Math.min(raw.length, 512)).toString('latin1');
+/** The charset MSH-18 declares in the head of a message (its first 512 characters / bytes). */
+function declaredCharset(head: string): 'iso-8859-15' | 'latin1' | 'utf8' {
   const firstLine = head.split(/\r|\n/, 1)[0] ?? '';
   const charset = firstLine.split(firstLine[3] ?? '|')[17] ?? '';
-  if (/8859\/(15|1)\b/.test(charset)) return new TextDecoder(charset.includes('15') ? 'iso-8859-15' : 'latin1').decode(raw);
-  return raw.toString('utf8');
+  if (!/8859\/(15|1)\b/.test(charset)) return 'utf8';
+  return charset.includes('15') ? 'iso-8859-15' : 'latin1';
+}
+
+/** Decodes per MSH-18: ISO 8859-15 (PAM FR default) or UTF-8. */
+export function decodeHl7(raw: Buffer): string {
+  const charset = declaredCharset(raw.subarray(0, Math.min(raw.length, 512)).toString('latin1'));
+  return charset === 'utf8' ? raw.toString('utf8') : new TextDecoder(charset).decode(raw);
+}
+
+const LATIN9_SPECIALS: Record<number, number> = {
+  0x20ac: 0xa4, 0x160: 0xa6, 0x161: 0xa8, 0x17d: 0xb4, 0x17e: 0xb8, 0x152: 0xbc, 0x153: 0xbd, 0x178: 0xbe,
+};
+const LATIN1_ONLY = new Set([0xa4, 0xa6, 0xa8, 0xb4, 0xb8, 0xbc, 0xbd, 0xbe]);
+
+/**
+ * Encodes an outgoing message (our ACKs) per its own MSH-18, the inverse of decodeHl7:
+ * ISO 8859-15 or 8859-1 when declared, UTF-8 otherwise. A character the charset lacks becomes `?`.
+ */
+export function encodeHl7(text: string): Buffer {
+  const charset = declaredCharset(text.slice(0, 512));
+  if (charset === 'utf8') return Buffer.from(text, 'utf8');
+  const latin9 = charset === 'iso-8859-15';
+  const bytes: number[] = [];
+  for (const character of text) {
+    const code = character.codePointAt(0)!;
+    const special = latin9 ? LATIN9_SPECIALS[code] : undefined;
+    if (special !== undefined) bytes.push(special);
+    else if (code <= 0xff && !(latin9 && LATIN1_ONLY.has(code))) bytes.push(code);
+    else bytes.push(0x3f);
+  }
+  return Buffer.from(bytes);
 }
 
 /** A handler's AE/AR: aborts the transaction so that nothing it wrote is kept. */
@@ -48,6 +77,13 @@ class Refusal extends Error {
     super(`refused ${outcome.code}`);
   }
 }
+
+/**
+ * PostgreSQL text cannot hold U+0000, which received bytes may carry into the ACK (echoed MSH
+ * fields), the error text and the dedup key: those get U+FFFD instead. The raw message (bytea)
+ * is kept as received.
+ */
+const storable = (text: string): string => text.replaceAll('\0', '\uFFFD');
 
 const isUniqueViolation = (error: unknown): boolean => {
   const e = error as { code?: string; cause?: { code?: string } };
@@ -61,8 +97,10 @@ export function createInbox(options: InboxOptions) {
   const handlerFor = (code: string, trigger: string): Hl7Handler | undefined =>
     options.handlers[`${code}^${trigger}`] ?? options.handlers[code];
 
-  async function finish(id: number, status: 'accepted' | 'error' | 'rejected' | 'duplicate', ack: string, error: string | null, tx: Executor = db): Promise<string> {
-    await tx.update(hl7Messages).set({ status, ack, error, processedAt: new Date() }).where(eq(hl7Messages.id, id));
+  async function finish(id: number, status: 'accepted' | 'error' | 'rejected' | 'duplicate', ackText: string, error: string | null, tx: Executor = db): Promise<string> {
+    // What is stored is exactly what the sender reads: no NUL, only characters its charset has.
+    const ack = decodeHl7(encodeHl7(storable(ackText)));
+    await tx.update(hl7Messages).set({ status, ack, error: error === null ? null : storable(error), processedAt: new Date() }).where(eq(hl7Messages.id, id));
     return ack;
   }
 
@@ -79,17 +117,18 @@ export function createInbox(options: InboxOptions) {
     if (!msh || msh.controlId === '') {
       return finish(id, 'rejected', answer('AR', [{ location: 'MSH-10', code: 101, userMessage: 'MSH-10: identifiant de message obligatoire' }]), 'MSH-10: required');
     }
-    const sender = [msh.sendingApplication.namespace ?? '', msh.sendingFacility.namespace ?? ''].join('^');
-    const type = `${msh.messageType.code}^${msh.messageType.trigger}`;
-    await db.update(hl7Messages).set({ sender, controlId: msh.controlId, messageType: type }).where(eq(hl7Messages.id, id));
+    const sender = storable([msh.sendingApplication.namespace ?? '', msh.sendingFacility.namespace ?? ''].join('^'));
+    const controlId = storable(msh.controlId);
+    const type = storable(`${msh.messageType.code}^${msh.messageType.trigger}`);
+    await db.update(hl7Messages).set({ sender, controlId, messageType: type }).where(eq(hl7Messages.id, id));
 
     const [previous] = await db.select().from(hl7Messages)
-      .where(and(eq(hl7Messages.sender, sender), eq(hl7Messages.controlId, msh.controlId), eq(hl7Messages.status, 'accepted')));
+      .where(and(eq(hl7Messages.sender, sender), eq(hl7Messages.controlId, controlId), eq(hl7Messages.status, 'accepted')));
     if (previous) {
       const [self] = await db.select({ sha256: hl7Messages.sha256 }).from(hl7Messages).where(eq(hl7Messages.id, id));
       if (previous.sha256 === self!.sha256) return finish(id, 'duplicate', previous.ack!, null);
       return finish(id, 'rejected', answer('AR', [{
-        location: 'MSH-10', code: 207, userMessage: `MSH-10: l'identifiant ${msh.controlId} a déjà été accepté pour un autre message de ${sender}`,
+        location: 'MSH-10', code: 205, userMessage: `MSH-10: l'identifiant ${msh.controlId} a déjà été accepté pour un autre message de ${sender}`,
       }]), 'MSH-10: control id reused by a different message');
     }
 

@@ -1,102 +1,38 @@
-// MLLP over mutual TLS, with a throwaway PKI generated for this test run.
-import 'reflect-metadata';
-import { X509Certificate, webcrypto } from 'node:crypto';
+// MLLP over mutual TLS, with the platform's test PKI (a fresh one per run, in a temporary
+// directory); a second, unrelated test PKI plays the foreign CA.
+import { X509Certificate } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
-import * as x509 from '@peculiar/x509';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureTestPki, issueCertificate, sandboxServerTls, type KeyPair, type TestPki } from '../pki/index.ts';
 import { createMllpClient, type MllpClientTlsOptions } from './client.ts';
 import { MllpConnectionError } from './errors.ts';
 import { createMllpServer, type MllpConnectionContext, type MllpServer } from './server.ts';
 
-x509.cryptoProvider.set(webcrypto as Crypto);
-
-const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-
-interface Issued {
-  certificatePem: string;
-  keyPem: string;
-  keys: CryptoKeyPair;
-  certificate: x509.X509Certificate;
-}
-
-async function keyPem(keys: CryptoKeyPair): Promise<string> {
-  return x509.PemConverter.encode(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey), 'PRIVATE KEY');
-}
-
-async function generateKeys(): Promise<CryptoKeyPair> {
-  return (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as CryptoKeyPair;
-}
-
-const validity = () => ({ notBefore: new Date(Date.now() - 3_600_000), notAfter: new Date(Date.now() + 86_400_000) });
-
-async function selfSignedCa(name: string): Promise<Issued> {
-  const keys = await generateKeys();
-  const certificate = await x509.X509CertificateGenerator.createSelfSigned({
-    name,
-    keys,
-    signingAlgorithm: algorithm,
-    ...validity(),
-    extensions: [
-      new x509.BasicConstraintsExtension(true, 0, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-    ],
-  });
-  return { certificate, certificatePem: certificate.toString('pem'), keyPem: await keyPem(keys), keys };
-}
-
-async function issue(ca: Issued, subject: string, usage: 'server' | 'client'): Promise<Issued> {
-  const keys = await generateKeys();
-  const certificate = await x509.X509CertificateGenerator.create({
-    subject,
-    issuer: ca.certificate.subject,
-    publicKey: keys.publicKey,
-    signingKey: ca.keys.privateKey,
-    signingAlgorithm: algorithm,
-    ...validity(),
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension([usage === 'server' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth]),
-      ...(usage === 'server'
-        ? [
-            new x509.SubjectAlternativeNameExtension([
-              { type: 'dns', value: 'localhost' },
-              { type: 'ip', value: '127.0.0.1' },
-            ]),
-          ]
-        : []),
-      await x509.AuthorityKeyIdentifierExtension.create(ca.keys.publicKey),
-    ],
-  });
-  return { certificate, certificatePem: certificate.toString('pem'), keyPem: await keyPem(keys), keys };
-}
+const commonNameOf = (pem: string): string | undefined => /(?:^|\n)CN=([^\n]+)/.exec(new X509Certificate(pem).subject)?.[1];
 
 describe('MLLP over mutual TLS', () => {
-  let ca: Issued;
-  let serverIdentity: Issued;
-  let clientIdentity: Issued;
-  let rogueClientIdentity: Issued;
+  const dirs: string[] = [];
+  let pki: TestPki;
+  let foreignPki: TestPki;
+  let clientIdentity: KeyPair;
+  let rogueClientIdentity: KeyPair;
   let server: MllpServer;
   let port: number;
   const contexts: MllpConnectionContext[] = [];
   const serverErrors: Error[] = [];
 
   beforeAll(async () => {
-    ca = await selfSignedCa('CN=Passerelle test CA, O=Passerelle');
-    serverIdentity = await issue(ca, 'CN=localhost', 'server');
-    clientIdentity = await issue(ca, 'CN=LAB-SENDER, O=Laboratoire', 'client');
-    const rogueCa = await selfSignedCa('CN=Rogue CA');
-    rogueClientIdentity = await issue(rogueCa, 'CN=ROGUE', 'client');
+    for (let i = 0; i < 2; i++) dirs.push(await mkdtemp(join(tmpdir(), 'passerelle-mllp-tls-')));
+    pki = await ensureTestPki(dirs[0]!);
+    clientIdentity = await issueCertificate(pki.ca, 'LAB-SENDER', 'client');
+    foreignPki = await ensureTestPki(dirs[1]!);
+    rogueClientIdentity = await issueCertificate(foreignPki.ca, 'ROGUE', 'client');
 
     server = createMllpServer({
-      tls: {
-        key: serverIdentity.keyPem,
-        cert: serverIdentity.certificatePem,
-        ca: ca.certificatePem,
-        requestCert: true,
-        rejectUnauthorized: true,
-      },
+      tls: sandboxServerTls(pki),
       handler: async (message, context) => {
         contexts.push(context);
         return Buffer.concat([Buffer.from('ACK:'), message]);
@@ -108,12 +44,13 @@ describe('MLLP over mutual TLS', () => {
 
   afterAll(async () => {
     await server?.close({ timeoutMs: 500 });
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
   });
 
-  const clientTls = (identity?: Issued): MllpClientTlsOptions => ({
-    ca: ca.certificatePem,
+  const clientTls = (identity?: KeyPair): MllpClientTlsOptions => ({
+    ca: pki.ca.cert,
     servername: 'localhost',
-    ...(identity ? { cert: identity.certificatePem, key: identity.keyPem } : {}),
+    ...(identity ? { cert: identity.cert, key: identity.key } : {}),
   });
 
   it('acknowledges a client holding a CA-signed certificate and shows its CN and fingerprint to the handler', async () => {
@@ -124,10 +61,11 @@ describe('MLLP over mutual TLS', () => {
       await client.close();
     }
     const context = contexts.at(-1)!;
+    expect(commonNameOf(pki.ca.cert)).toMatch(/\S/);
     expect(context.peerCertificate).toEqual({
       subjectCommonName: 'LAB-SENDER',
-      issuerCommonName: 'Passerelle test CA',
-      fingerprint256: new X509Certificate(clientIdentity.certificatePem).fingerprint256,
+      issuerCommonName: commonNameOf(pki.ca.cert),
+      fingerprint256: new X509Certificate(clientIdentity.cert).fingerprint256,
       serialNumber: expect.any(String),
       authorized: true,
     });
@@ -152,7 +90,7 @@ describe('MLLP over mutual TLS', () => {
     const client = createMllpClient({
       host: '127.0.0.1',
       port,
-      tls: { ca: rogueClientIdentity.certificatePem, cert: clientIdentity.certificatePem, key: clientIdentity.keyPem },
+      tls: { ca: foreignPki.ca.cert, cert: clientIdentity.cert, key: clientIdentity.key },
     });
     try {
       await expect(client.send('MSH|x\r')).rejects.toMatchObject({ name: 'MllpConnectionError', code: 'connect-failed' });
@@ -163,7 +101,7 @@ describe('MLLP over mutual TLS', () => {
 
   it('shuts down promptly while a TCP peer sits before or half-way through its handshake', async () => {
     const other = createMllpServer({
-      tls: { key: serverIdentity.keyPem, cert: serverIdentity.certificatePem, ca: ca.certificatePem, requestCert: true },
+      tls: { key: pki.server.key, cert: pki.server.cert, ca: pki.ca.cert, requestCert: true },
       handler: async (message) => message,
     });
     const otherPort = await other.listen(0);
