@@ -105,7 +105,7 @@ export async function startApp({ config, logger, ...options }: StartOptions): Pr
 
     const http = await createHttpServer({ logger, version: VERSION, ready: () => ping(database.db) });
     registerIdentityRoutes(http, { db: database.db, identities });
-    registerOperationsRoutes(http, { db: database.db, inbox, wake: () => worker.wake() });
+    registerOperationsRoutes(http, { db: database.db, inbox, wake: () => worker.wake(), subscribers: config.pam.subscribers });
     await http.listen({ host: config.http.host, port: config.http.port });
     stops.push(() => http.close());
     const httpPort = (http.server.address() as import('node:net').AddressInfo | null)?.port ?? config.http.port;

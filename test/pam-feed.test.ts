@@ -67,6 +67,8 @@ describe('PAM feed delivery', () => {
     await waitUntil(() => subscriber.received.length === 3, 15_000, 'manual retry delivered');
     expect(subscriber.received[2]!.pid.birthName?.family).toBe('REJETE');
     expect((await backlog()).dead).toBe(0);
+    const subscribers = await (await fetch(`${app.url}/api/pam/subscribers`)).json() as { items: Array<Record<string, unknown>> };
+    expect(subscribers.items).toEqual([expect.objectContaining({ name: 'RIS', port: subscriber.port, pending: 0, running: 0, dead: 0 })]);
   });
 
   it('survives ACK timeouts without flooding: one in flight, the same message until acknowledged, order kept', async () => {

@@ -3,10 +3,22 @@ import { z } from 'zod';
 import type { Database } from '../platform/db/index.ts';
 import type { Inbox } from '../platform/hl7-inbox/index.ts';
 import { HttpProblem, type HttpServer } from '../platform/http/index.ts';
-import { deadLetters, queueStats, retryDead } from '../platform/jobs/index.ts';
+import { deadLetters, orderingKeyStats, queueStats, retryDead } from '../platform/jobs/index.ts';
+import type { PamSubscriberConfig } from '../platform/config.ts';
+import { PAM_FEED_QUEUE } from '../identity/index.ts';
 
-export function registerOperationsRoutes(app: HttpServer, deps: { db: Database; inbox: Inbox; wake: () => void }): void {
+export function registerOperationsRoutes(app: HttpServer, deps: { db: Database; inbox: Inbox; wake: () => void; subscribers: PamSubscriberConfig[] }): void {
   const tags = ['exploitation'];
+  app.get('/api/pam/subscribers', {
+    schema: { tags, summary: 'Abonnés PAM (DPI, SGL, RIS) et leur file d’attente' },
+  }, async () => {
+    const stats = await orderingKeyStats(deps.db, PAM_FEED_QUEUE);
+    const empty = { pending: 0, running: 0, dead: 0, done: 0, oldestPendingAt: null };
+    return {
+      items: deps.subscribers.map((s) => ({ name: s.name, host: s.host, port: s.port, ...(stats.get(`pam:${s.name}`) ?? empty) })),
+    };
+  });
+
   app.get('/api/outbox', {
     schema: { tags, summary: 'Files d’envoi : en attente, en cours, en échec définitif, par file' },
   }, async () => ({ queues: await queueStats(deps.db) }));

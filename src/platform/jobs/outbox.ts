@@ -113,20 +113,36 @@ export async function retryDead(db: Executor, id: number): Promise<boolean> {
   return updated.length === 1;
 }
 
-export interface QueueStats { queue: string; pending: number; running: number; dead: number; done: number; oldestPendingAt: string | null }
+export interface BacklogStats { pending: number; running: number; dead: number; done: number; oldestPendingAt: string | null }
+export interface QueueStats extends BacklogStats { queue: string }
 
-/** Backlog per queue (optionally only queues starting with a prefix). */
-export async function queueStats(db: Executor, prefix = ''): Promise<QueueStats[]> {
+type BacklogRow = { key: string; pending: number; running: number; dead: number; done: number; oldest: string | Date | null };
+
+/** Backlog counts grouped by `groupBy` (queue or ordering key), for rows matching `where`. */
+async function backlog(db: Executor, groupBy: 'queue' | 'ordering_key', where: ReturnType<typeof sql>): Promise<Map<string, BacklogStats>> {
   const result = await db.execute(sql`
-    select queue,
+    select ${sql.raw(groupBy)} as key,
       count(*) filter (where status = 'pending')::int as pending,
       count(*) filter (where status = 'running')::int as running,
       count(*) filter (where status = 'dead')::int as dead,
       count(*) filter (where status = 'done')::int as done,
       min(created_at) filter (where status in ('pending', 'running')) as oldest
-    from jobs where queue like ${prefix + '%'} group by queue order by queue`);
-  return (result as unknown as { rows: Array<{ queue: string; pending: number; running: number; dead: number; done: number; oldest: string | Date | null }> }).rows
-    .map((r) => ({ queue: r.queue, pending: r.pending, running: r.running, dead: r.dead, done: r.done, oldestPendingAt: r.oldest ? new Date(r.oldest).toISOString() : null }));
+    from jobs where ${where} group by 1 order by 1`);
+  const rows = (result as unknown as { rows: BacklogRow[] }).rows;
+  return new Map(rows.map((r) => [r.key, {
+    pending: r.pending, running: r.running, dead: r.dead, done: r.done, oldestPendingAt: r.oldest ? new Date(r.oldest).toISOString() : null,
+  }]));
+}
+
+/** Backlog per queue (optionally only queues starting with a prefix). */
+export async function queueStats(db: Executor, prefix = ''): Promise<QueueStats[]> {
+  const stats = await backlog(db, 'queue', sql`queue like ${prefix + '%'}`);
+  return [...stats].map(([queue, s]) => ({ queue, ...s }));
+}
+
+/** Backlog of one queue per ordering key (e.g. one PAM subscriber each). */
+export async function orderingKeyStats(db: Executor, queue: string): Promise<Map<string, BacklogStats>> {
+  return backlog(db, 'ordering_key', sql`queue = ${queue}`);
 }
 
 export interface DeadLetter { id: number; queue: string; orderingKey: string | null; attempts: number; lastError: string | null; updatedAt: string }
