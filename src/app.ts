@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { registerIdentityRoutes, registerOperationsRoutes } from './api/index.ts';
-import { createIdentityService, createPamFeedSender, createPamInboundHandler, PAM_FEED_QUEUE, type IdentityService } from './identity/index.ts';
+import { createIdentityService, createPamFeedSender, createPamIdentityHandler, ITI30_EVENTS, PAM_FEED_QUEUE, type IdentityService } from './identity/index.ts';
+import { createPamMovementHandler } from './record/index.ts';
 import { createInsiClient, startInsiSandbox, type InsiClient, type InsiSandbox } from './national/insi/index.ts';
 import type { Config } from './platform/config.ts';
 import { openDatabase, ping, type DatabaseHandle, type Executor } from './platform/db/index.ts';
@@ -90,9 +91,13 @@ export async function startApp({ config, logger, ...options }: StartOptions): Pr
     const identities = identityServiceFor(database.db);
 
     // HL7 v2 inbound over MLLP: stored raw, deduplicated, routed, acknowledged.
+    const pamIdentity = createPamIdentityHandler(identityServiceFor);
     const inbox = createInbox({
       db: database.db, logger,
-      handlers: { ADT: createPamInboundHandler(identityServiceFor) },
+      handlers: {
+        ...Object.fromEntries(ITI30_EVENTS.map((event) => [`ADT^${event}`, pamIdentity])),
+        ADT: createPamMovementHandler(identityServiceFor),
+      },
       application: config.establishment.application, facility: config.establishment.finess,
     });
     const mllp: MllpServer = createMllpServer({
