@@ -11,7 +11,7 @@
  * Each subscriber has its own ordering key: one message in flight per subscriber, in order.
  */
 import type { Executor } from '../platform/db/index.ts';
-import { enqueue } from '../platform/jobs/index.ts';
+import { enqueueAll } from '../platform/jobs/index.ts';
 import type { Identity } from './model.ts';
 
 export const PAM_FEED_QUEUE = 'pam-feed';
@@ -46,10 +46,8 @@ export function pamEventsFor(before: Identity | undefined, after: Identity): Pam
 
 /** Enqueues each message for each subscriber, inside the caller's transaction. */
 export async function publishPam(db: Executor, subscribers: readonly string[], events: PamFeedEvent[], at = new Date()): Promise<void> {
-  for (const message of events) {
-    for (const subscriber of subscribers) {
-      const job: PamFeedJob = { subscriber, message, at: at.toISOString() };
-      await enqueue(db, { queue: PAM_FEED_QUEUE, orderingKey: `pam:${subscriber}`, payload: job, maxAttempts: 50 });
-    }
-  }
+  await enqueueAll(db, events.flatMap((message) => subscribers.map((subscriber) => {
+    const job: PamFeedJob = { subscriber, message, at: at.toISOString() };
+    return { queue: PAM_FEED_QUEUE, orderingKey: `pam:${subscriber}`, payload: job, maxAttempts: 50 };
+  })));
 }

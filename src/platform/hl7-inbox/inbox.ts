@@ -104,29 +104,36 @@ export function createInbox(options: InboxOptions) {
     return ack;
   }
 
-  async function process(id: number, raw: Buffer): Promise<string> {
+  /** What can be read of a message before it is stored (pure, in memory). */
+  function inspect(raw: Buffer) {
     const text = decodeHl7(raw);
     const parsed = parse(text);
+    const msh = parsed.ok ? messageHeader(parsed.value) : undefined;
+    const header = msh && msh.controlId !== '' ? {
+      sender: storable([msh.sendingApplication.namespace ?? '', msh.sendingFacility.namespace ?? ''].join('^')),
+      controlId: storable(msh.controlId),
+      messageType: storable(`${msh.messageType.code}^${msh.messageType.trigger}`),
+    } : undefined;
+    return { raw, text, parsed, msh, header, sha256: createHash('sha256').update(raw).digest('hex') };
+  }
+  type Inspected = ReturnType<typeof inspect>;
+
+  async function process(id: number, message: Inspected): Promise<string> {
+    const { parsed, msh, header, text } = message;
     if (!parsed.ok) {
       const ack = buildAckForUnparseable(text, parsed.error, { ...ackParams(), code: 'AR', localApplication: options.application, localFacility: options.facility });
       return finish(id, 'rejected', serialize(ack, { segmentSeparator: '\r' }), `${parsed.error.field}: ${parsed.error.rule}`);
     }
-    const message = parsed.value;
-    const msh = messageHeader(message);
-    const answer = (code: AckCode, errors: AckError[] = []) => serialize(buildAck(message, { ...ackParams(), code, errors }), { segmentSeparator: '\r' });
-    if (!msh || msh.controlId === '') {
+    const answer = (code: AckCode, errors: AckError[] = []) => serialize(buildAck(parsed.value, { ...ackParams(), code, errors }), { segmentSeparator: '\r' });
+    if (!msh || !header) {
       return finish(id, 'rejected', answer('AR', [{ location: 'MSH-10', code: 101, userMessage: 'MSH-10: identifiant de message obligatoire' }]), 'MSH-10: required');
     }
-    const sender = storable([msh.sendingApplication.namespace ?? '', msh.sendingFacility.namespace ?? ''].join('^'));
-    const controlId = storable(msh.controlId);
-    const type = storable(`${msh.messageType.code}^${msh.messageType.trigger}`);
-    await db.update(hl7Messages).set({ sender, controlId, messageType: type }).where(eq(hl7Messages.id, id));
+    const { sender, controlId, messageType } = header;
 
-    const [previous] = await db.select().from(hl7Messages)
+    const [previous] = await db.select({ sha256: hl7Messages.sha256, ack: hl7Messages.ack }).from(hl7Messages)
       .where(and(eq(hl7Messages.sender, sender), eq(hl7Messages.controlId, controlId), eq(hl7Messages.status, 'accepted')));
     if (previous) {
-      const [self] = await db.select({ sha256: hl7Messages.sha256 }).from(hl7Messages).where(eq(hl7Messages.id, id));
-      if (previous.sha256 === self!.sha256) return finish(id, 'duplicate', previous.ack!, null);
+      if (previous.sha256 === message.sha256) return finish(id, 'duplicate', previous.ack!, null);
       return finish(id, 'rejected', answer('AR', [{
         location: 'MSH-10', code: 205, userMessage: `MSH-10: l'identifiant ${msh.controlId} a déjà été accepté pour un autre message de ${sender}`,
       }]), 'MSH-10: control id reused by a different message');
@@ -134,11 +141,11 @@ export function createInbox(options: InboxOptions) {
 
     const handler = handlerFor(msh.messageType.code, msh.messageType.trigger);
     if (!handler) {
-      return finish(id, 'rejected', answer('AR', [{ location: 'MSH-9', code: 200, userMessage: `MSH-9: type de message ${type} non pris en charge` }]), `MSH-9: unsupported ${type}`);
+      return finish(id, 'rejected', answer('AR', [{ location: 'MSH-9', code: 200, userMessage: `MSH-9: type de message ${messageType} non pris en charge` }]), `MSH-9: unsupported ${messageType}`);
     }
     try {
       return await db.transaction(async (tx) => {
-        const outcome = await handler(message, tx, { messageId: id, sender });
+        const outcome = await handler(parsed.value, tx, { messageId: id, sender });
         if (outcome.code !== 'AA') throw new Refusal(outcome);
         return finish(id, 'accepted', answer('AA', outcome.errors), null, tx);
       });
@@ -147,8 +154,8 @@ export function createInbox(options: InboxOptions) {
         const { code, errors = [] } = error.outcome;
         return finish(id, code === 'AR' ? 'rejected' : 'error', answer(code, errors), errors.map((e) => e.userMessage ?? String(e.code)).join('; '));
       }
-      if (isUniqueViolation(error)) return process(id, raw); // the same message accepted meanwhile on another connection
-      logger.error({ messageId: id, type, err: error }, 'HL7 handler failed');
+      if (isUniqueViolation(error)) return process(id, message); // the same message accepted meanwhile on another connection
+      logger.error({ messageId: id, type: messageType, err: error }, 'HL7 handler failed');
       return finish(id, 'error', answer('AE', [{ code: 207, userMessage: 'Erreur interne lors du traitement : message conservé pour rejeu' }]),
         error instanceof Error ? error.message : String(error));
     }
@@ -157,29 +164,29 @@ export function createInbox(options: InboxOptions) {
   return {
     /** Stores the raw message, processes it, returns the ACK text to send back. Never throws. */
     async receive(raw: Buffer, peer: string): Promise<string> {
+      const message = inspect(raw);
       let id: number;
       try {
-        const [row] = await db.insert(hl7Messages).values({ peer, raw, sha256: createHash('sha256').update(raw).digest('hex') }).returning({ id: hl7Messages.id });
+        const [row] = await db.insert(hl7Messages).values({ peer, raw, sha256: message.sha256, ...message.header }).returning({ id: hl7Messages.id });
         id = row!.id;
       } catch (error) {
         // Storage failed: refuse so that the sender keeps the message and retries.
         logger.error({ err: error, bytes: raw.length }, 'HL7 message could not be stored');
-        const text = decodeHl7(raw);
-        const parsed = parse(text);
+        const { text, parsed } = message;
         const err = { field: 'MSH', rule: 'stockage impossible, renvoyez le message plus tard' };
         const ack = parsed.ok
           ? buildAck(parsed.value, { ...ackParams(), code: 'AR', errors: [{ ...ackErrorFrom(err, 207), userMessage: err.rule }] })
           : buildAckForUnparseable(text, err, { ...ackParams(), code: 'AR', errorCode: 207 });
         return serialize(ack, { segmentSeparator: '\r' });
       }
-      return process(id, raw);
+      return process(id, message);
     },
 
     /** Processes a stored message again (after a fix): e.g. from the error queue. */
     async replay(id: number): Promise<string> {
       const [row] = await db.select().from(hl7Messages).where(eq(hl7Messages.id, id));
       if (!row) throw new Error(`HL7 message ${id} not found`);
-      return process(id, row.raw);
+      return process(id, inspect(row.raw));
     },
 
     /** Messages waiting for attention (errors and rejections), oldest first. */

@@ -48,6 +48,16 @@ export async function enqueue(db: Executor, options: EnqueueOptions): Promise<nu
   return existing[0]!.id;
 }
 
+/** Adds several jobs in one statement and one notification (same transaction as the caller). */
+export async function enqueueAll(db: Executor, all: EnqueueOptions[]): Promise<void> {
+  if (all.length === 0) return;
+  await db.insert(jobs).values(all.map((o) => ({
+    queue: o.queue, payload: o.payload as object, orderingKey: o.orderingKey ?? null, dedupKey: o.dedupKey ?? null,
+    maxAttempts: o.maxAttempts ?? 10, runAt: o.runAt ?? new Date(),
+  }))).onConflictDoNothing();
+  await db.execute(sql`select pg_notify(${NOTIFY_CHANNEL}, ${all[0]!.queue})`);
+}
+
 interface ClaimedRow { id: string | number; queue: string; ordering_key: string | null; payload: unknown; attempts: number; max_attempts: number }
 
 /**
