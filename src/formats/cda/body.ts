@@ -1,0 +1,42 @@
+/**
+ * Writes `ClinicalDocument/component`: level 1 `nonXMLBody` (documents.md §4; IGDC
+ * `ressourcesCDA-struc-gen.md`) or a generic structured body (sections with templateIds,
+ * code, title, narrative text and entries given as DOM nodes). Volet-specific bodies (CR-BIO
+ * N3) add a member to `CdaBody` and a case here.
+ */
+import type { CdaBody, Section } from './model.ts';
+import { add, addRaw, addSerializedText, type XmlElement as Element } from './xml-writer.ts';
+
+/** Base64 of bytes (standard alphabet, no line breaks). */
+const toBase64 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+
+export function writeBody(root: Element, body: CdaBody): void {
+  const component = add(root, 'component');
+  switch (body.kind) {
+    case 'nonXml': {
+      const nonXml = add(component, 'nonXMLBody');
+      addSerializedText(add(nonXml, 'text', { mediaType: body.mediaType, representation: 'B64' }), toBase64(body.content));
+      if (body.languageCode) add(nonXml, 'languageCode', { code: body.languageCode });
+      return;
+    }
+    case 'structured': {
+      const structured = add(component, 'structuredBody');
+      for (const section of body.sections) writeSection(add(structured, 'component'), section);
+      return;
+    }
+  }
+}
+
+function writeSection(component: Element, s: Section): void {
+  const section = add(component, 'section');
+  for (const t of s.templateIds) add(section, 'templateId', { root: t.root, extension: t.extension });
+  if (s.id) add(section, 'id', { root: s.id.root, extension: s.id.extension });
+  if (s.code) {
+    add(section, 'code', { code: s.code.code, displayName: s.code.displayName, codeSystem: s.code.codeSystem, codeSystemName: s.code.codeSystemName });
+  }
+  if (s.title !== undefined) add(section, 'title', undefined, s.title);
+  const text = add(section, 'text');
+  if (s.text) add(text, 'paragraph', undefined, s.text);
+  for (const entry of s.entries ?? []) addRaw(section, entry);
+  for (const child of s.sections) writeSection(add(section, 'component'), child);
+}
