@@ -5,9 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { registerIdentityRoutes, registerOperationsRoutes } from './api/index.ts';
+import { registerDocumentRoutes, registerIdentityRoutes, registerOperationsRoutes } from './api/index.ts';
 import { createIdentityService, createPamFeedSender, createPamIdentityHandler, ITI30_EVENTS, PAM_FEED_QUEUE, type IdentityService } from './identity/index.ts';
-import { createPamMovementHandler } from './record/index.ts';
+import { createDocumentService, createPamMovementHandler, type DocumentService } from './record/index.ts';
 import { createInsiClient, startInsiSandbox, type InsiClient, type InsiSandbox } from './national/insi/index.ts';
 import type { Config } from './platform/config.ts';
 import { openDatabase, ping, type DatabaseHandle, type Executor } from './platform/db/index.ts';
@@ -26,6 +26,7 @@ export interface App {
   pki: TestPki;
   http: HttpServer;
   identities: IdentityService;
+  documents: DocumentService;
   inbox: Inbox;
   insiSandbox?: InsiSandbox;
   /** Ports actually bound (0 in the configuration means any free port). */
@@ -89,6 +90,7 @@ export async function startApp({ config, logger, ...options }: StartOptions): Pr
       onPublished: () => worker.wake(),
     });
     const identities = identityServiceFor(database.db);
+    const documents = createDocumentService({ db: database.db, identities, establishment: config.establishment });
 
     // HL7 v2 inbound over MLLP: stored raw, deduplicated, routed, acknowledged.
     const pamIdentity = createPamIdentityHandler(identityServiceFor);
@@ -110,6 +112,7 @@ export async function startApp({ config, logger, ...options }: StartOptions): Pr
 
     const http = await createHttpServer({ logger, version: VERSION, ready: () => ping(database.db) });
     registerIdentityRoutes(http, { db: database.db, identities });
+    registerDocumentRoutes(http, { documents, identities });
     registerOperationsRoutes(http, { db: database.db, inbox, wake: () => worker.wake(), subscribers: config.pam.subscribers });
     await http.listen({ host: config.http.host, port: config.http.port });
     stops.push(() => http.close());
@@ -118,7 +121,7 @@ export async function startApp({ config, logger, ...options }: StartOptions): Pr
 
     let stopping: Promise<void> | undefined;
     return {
-      config, database, pki, http, identities, inbox, ports: { http: httpPort, mllp: mllpPort },
+      config, database, pki, http, identities, documents, inbox, ports: { http: httpPort, mllp: mllpPort },
       ...(sandboxes ? { insiSandbox: sandboxes.insi } : {}),
       stop: () => stopping ??= stopAll(stops),
     };

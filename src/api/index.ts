@@ -1,2 +1,3 @@
+export { registerDocumentRoutes } from './documents.ts';
 export { registerIdentityRoutes } from './identities.ts';
 export { registerOperationsRoutes } from './operations.ts';

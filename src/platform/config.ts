@@ -41,6 +41,11 @@ export const configSchema = z.object({
     /** Assigning authority of the IPP: namespace and OID. */
     ippNamespace: z.string().default('PASSERELLE'),
     ippOid: z.string().default('1.2.250.1.999.1.1'),
+    /** Establishment type for documents (JDV_J02, TRE_R02), e.g. SA01 établissement public de santé. */
+    facilityTypeCode: z.string().default('SA01'),
+    /** Practice setting for documents (JDV_J04, TRE_A01), e.g. ETABLISSEMENT. */
+    practiceSettingCode: z.string().default('ETABLISSEMENT'),
+    address: z.string().optional(),
   }).prefault({}),
   sandbox: z.object({
     /** Start the national sandboxes in this process. */

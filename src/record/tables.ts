@@ -1,4 +1,5 @@
-import { index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bytea } from '../platform/db/columns.ts';
 
 /** Hospital stays (venues), fed by PAM ITI-31 or the API; one per NDA. */
 export const stays = pgTable('stays', {
@@ -19,4 +20,37 @@ export const stays = pgTable('stays', {
 }, (t) => [
   uniqueIndex('stays_nda_idx').on(t.ndaAuthority, t.nda),
   index('stays_identity_idx').on(t.identityId),
+]);
+
+
+/**
+ * Exit documents authored in the DPI. A version is a row: draft → validated (PDF and CDA
+ * generated and frozen) → replaced (a later validated version of the same set exists).
+ */
+export const documents = pgTable('documents', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  identityId: uuid('identity_id').notNull(),
+  stayId: uuid('stay_id'),
+  /** ldl, cro, ordonnance, cr-imagerie, cr-bio, crh. */
+  type: text('type').notNull(),
+  status: text('status', { enum: ['draft', 'validated', 'replaced'] }).notNull().default('draft'),
+  /** CDA ClinicalDocument/id and setId (OIDs), versionNumber. */
+  cdaId: text('cda_id').notNull(),
+  setId: text('set_id').notNull(),
+  version: integer('version').notNull().default(1),
+  /** The document version this one replaces (RPLC). */
+  replacesId: uuid('replaces_id'),
+  title: text('title').notNull(),
+  sections: jsonb('sections').$type<Array<{ heading: string; paragraphs: string[] }>>().notNull(),
+  author: jsonb('author').$type<{ rpps: string; family: string; given?: string; specialty: string }>().notNull(),
+  legalAuthenticator: jsonb('legal_authenticator').$type<{ rpps: string; family: string; given?: string; specialty: string }>(),
+  pdf: bytea('pdf'),
+  cda: text('cda'),
+  createdBy: text('created_by').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  validatedAt: timestamp('validated_at', { withTimezone: true }),
+  validatedBy: text('validated_by'),
+}, (t) => [
+  index('documents_identity_idx').on(t.identityId),
+  uniqueIndex('documents_version_idx').on(t.setId, t.version),
 ]);

@@ -82,6 +82,28 @@ CREATE TABLE "jobs" (
 	"done_at" timestamp with time zone
 );
 --> statement-breakpoint
+CREATE TABLE "documents" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"identity_id" uuid NOT NULL,
+	"stay_id" uuid,
+	"type" text NOT NULL,
+	"status" text DEFAULT 'draft' NOT NULL,
+	"cda_id" text NOT NULL,
+	"set_id" text NOT NULL,
+	"version" integer DEFAULT 1 NOT NULL,
+	"replaces_id" uuid,
+	"title" text NOT NULL,
+	"sections" jsonb NOT NULL,
+	"author" jsonb NOT NULL,
+	"legal_authenticator" jsonb,
+	"pdf" "bytea",
+	"cda" text,
+	"created_by" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"validated_at" timestamp with time zone,
+	"validated_by" text
+);
+--> statement-breakpoint
 CREATE TABLE "stays" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
 	"identity_id" uuid NOT NULL,
@@ -107,5 +129,7 @@ CREATE INDEX "hl7_messages_status_idx" ON "hl7_messages" USING btree ("status","
 CREATE INDEX "jobs_claim_idx" ON "jobs" USING btree ("queue","status","run_at");--> statement-breakpoint
 CREATE INDEX "jobs_ordering_idx" ON "jobs" USING btree ("ordering_key","id") WHERE status in ('pending', 'running');--> statement-breakpoint
 CREATE UNIQUE INDEX "jobs_dedup_idx" ON "jobs" USING btree ("queue","dedup_key");--> statement-breakpoint
+CREATE INDEX "documents_identity_idx" ON "documents" USING btree ("identity_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "documents_version_idx" ON "documents" USING btree ("set_id","version");--> statement-breakpoint
 CREATE UNIQUE INDEX "stays_nda_idx" ON "stays" USING btree ("nda_authority","nda");--> statement-breakpoint
 CREATE INDEX "stays_identity_idx" ON "stays" USING btree ("identity_id");

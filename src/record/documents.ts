@@ -1,0 +1,169 @@
+/**
+ * Exit documents in the DPI: a draft is written, then validated by a professional (author and
+ * legal authenticator), which generates and freezes the PDF and its CDA R2 N1 with the
+ * patient's qualified INS. A replacement is a new version of the same set whose CDA carries
+ * relatedDocument RPLC; validating it marks the previous version replaced. Every step and
+ * every read is audited.
+ */
+import { and, asc, desc, eq } from 'drizzle-orm';
+import { DOCUMENT_TYPES, isDocumentTypeKey, type DocumentTypeKey } from '../formats/cda/index.ts';
+import type { DocumentSection } from '../formats/pdf/index.ts';
+import type { IdentityService } from '../identity/index.ts';
+import { audit } from '../platform/audit/index.ts';
+import type { Config } from '../platform/config.ts';
+import type { Database } from '../platform/db/index.ts';
+import { composeExitDocument, newDocumentOid, type Professional } from './compose.ts';
+import { stays, documents } from './tables.ts';
+
+export type DocumentRow = typeof documents.$inferSelect;
+
+/** A document as the API shows it (no bytes). */
+export interface DocumentView {
+  id: string;
+  identityId: string;
+  stayId?: string;
+  type: DocumentTypeKey;
+  typeLabel: string;
+  status: DocumentRow['status'];
+  title: string;
+  cdaId: string;
+  setId: string;
+  version: number;
+  replacesId?: string;
+  sections: DocumentSection[];
+  author: Professional;
+  legalAuthenticator?: Professional;
+  createdAt: string;
+  validatedAt?: string;
+}
+
+export class DocumentError extends Error {
+  constructor(readonly code: string, message: string, readonly status = 400, readonly details: Record<string, unknown> = {}) {
+    super(message);
+  }
+}
+
+function view(row: DocumentRow): DocumentView {
+  const type = row.type as DocumentTypeKey;
+  return {
+    id: row.id, identityId: row.identityId, type, typeLabel: DOCUMENT_TYPES[type].label, status: row.status, title: row.title,
+    cdaId: row.cdaId, setId: row.setId, version: row.version, sections: row.sections, author: row.author, createdAt: row.createdAt.toISOString(),
+    ...(row.stayId ? { stayId: row.stayId } : {}),
+    ...(row.replacesId ? { replacesId: row.replacesId } : {}),
+    ...(row.legalAuthenticator ? { legalAuthenticator: row.legalAuthenticator } : {}),
+    ...(row.validatedAt ? { validatedAt: row.validatedAt.toISOString() } : {}),
+  };
+}
+
+export interface NewDocument {
+  identityId: string;
+  stayId?: string;
+  type: string;
+  title?: string;
+  sections: DocumentSection[];
+  author: Professional;
+}
+
+export function createDocumentService(deps: { db: Database; identities: IdentityService; establishment: Config['establishment'] }) {
+  const { db } = deps;
+
+  async function load(id: string): Promise<DocumentRow> {
+    const [row] = await db.select().from(documents).where(eq(documents.id, id));
+    if (!row) throw new DocumentError('not_found', `Document ${id} introuvable`, 404);
+    return row;
+  }
+
+  return {
+    async createDraft(input: NewDocument, actor: string): Promise<DocumentView> {
+      if (!isDocumentTypeKey(input.type)) throw new DocumentError('invalid_type', `Type de document inconnu : ${input.type}`, 400, { field: 'type' });
+      await deps.identities.get(input.identityId, actor); // exists, and the access is audited
+      const [row] = await db.insert(documents).values({
+        identityId: input.identityId, stayId: input.stayId ?? null, type: input.type,
+        title: input.title ?? DOCUMENT_TYPES[input.type].defaultTitle, sections: input.sections, author: input.author,
+        cdaId: newDocumentOid(), setId: newDocumentOid(), createdBy: actor,
+      }).returning();
+      await audit(db, { actor, action: 'document.create', subjectType: 'document', subjectId: row!.id, details: { identity: input.identityId, type: input.type } });
+      return view(row!);
+    },
+
+    async updateDraft(id: string, changes: { title?: string; sections?: DocumentSection[]; author?: Professional }, actor: string): Promise<DocumentView> {
+      const row = await load(id);
+      if (row.status !== 'draft') throw new DocumentError('not_draft', 'Seul un brouillon peut être modifié : créez une nouvelle version', 409);
+      const [updated] = await db.update(documents).set({
+        ...(changes.title ? { title: changes.title } : {}), ...(changes.sections ? { sections: changes.sections } : {}), ...(changes.author ? { author: changes.author } : {}),
+      }).where(eq(documents.id, id)).returning();
+      await audit(db, { actor, action: 'document.update', subjectType: 'document', subjectId: id });
+      return view(updated!);
+    },
+
+    /**
+     * Validation by the legal authenticator: the PDF and the CDA are generated with the
+     * identity as it is now (INS only if qualified), checked, stored and frozen.
+     */
+    async validate(id: string, legalAuthenticator: Professional, actor: string): Promise<DocumentView> {
+      const row = await load(id);
+      if (row.status !== 'draft') throw new DocumentError('not_draft', 'Document déjà validé', 409);
+      const patient = await deps.identities.get(row.identityId, actor);
+      const [stay] = row.stayId ? await db.select().from(stays).where(eq(stays.id, row.stayId)) : [];
+      const previous = row.replacesId ? await load(row.replacesId) : undefined;
+      const composed = await composeExitDocument({
+        type: row.type as DocumentTypeKey, title: row.title, sections: row.sections, patient,
+        ...(stay?.admitAt ? { stay: { start: stay.admitAt, ...(stay.dischargeAt ? { end: stay.dischargeAt } : {}) } } : {}),
+        author: row.author, legalAuthenticator, establishment: deps.establishment,
+        ids: { id: row.cdaId, setId: row.setId, version: row.version, ...(previous ? { replaces: previous.cdaId } : {}) },
+        time: new Date(),
+      });
+      if (!composed.ok) {
+        throw new DocumentError('not_conformant', `Document non conforme — ${composed.error.field} : ${composed.error.rule}`, 422, { field: composed.error.field, rule: composed.error.rule });
+      }
+      const validated = await db.transaction(async (tx) => {
+        const [updated] = await tx.update(documents).set({
+          status: 'validated', legalAuthenticator, pdf: Buffer.from(composed.value.pdf), cda: composed.value.cda, validatedAt: new Date(), validatedBy: actor,
+        }).where(and(eq(documents.id, id), eq(documents.status, 'draft'))).returning();
+        if (!updated) throw new DocumentError('not_draft', 'Document déjà validé', 409);
+        if (previous) await tx.update(documents).set({ status: 'replaced' }).where(eq(documents.id, previous.id));
+        await audit(tx, {
+          actor, action: 'document.validate', subjectType: 'document', subjectId: id,
+          details: { cdaId: row.cdaId, version: row.version, qualifiedIns: patient.ins !== undefined, replaces: previous?.id ?? null },
+        });
+        return updated;
+      });
+      return view(validated);
+    },
+
+    /** A new draft version of a validated document (same set, version + 1, RPLC on validation). */
+    async replace(id: string, changes: { title?: string; sections?: DocumentSection[]; author?: Professional }, actor: string): Promise<DocumentView> {
+      const row = await load(id);
+      if (row.status !== 'validated') throw new DocumentError('not_validated', 'Seule la dernière version validée peut être remplacée', 409);
+      const [created] = await db.insert(documents).values({
+        identityId: row.identityId, stayId: row.stayId, type: row.type, title: changes.title ?? row.title,
+        sections: changes.sections ?? row.sections, author: changes.author ?? row.author,
+        cdaId: newDocumentOid(), setId: row.setId, version: row.version + 1, replacesId: row.id, createdBy: actor,
+      }).returning();
+      await audit(db, { actor, action: 'document.replace', subjectType: 'document', subjectId: created!.id, details: { replaces: id } });
+      return view(created!);
+    },
+
+    async get(id: string, actor: string): Promise<DocumentView> {
+      const row = await load(id);
+      await audit(db, { actor, action: 'document.read', subjectType: 'document', subjectId: id });
+      return view(row);
+    },
+
+    /** The frozen PDF or CDA of a validated document. */
+    async content(id: string, format: 'pdf' | 'cda', actor: string): Promise<Buffer | string> {
+      const row = await load(id);
+      if (row.status === 'draft' || !row.pdf || !row.cda) throw new DocumentError('not_validated', 'Document non validé : ni PDF ni CDA', 409);
+      await audit(db, { actor, action: `document.read.${format}`, subjectType: 'document', subjectId: id });
+      return format === 'pdf' ? row.pdf : row.cda;
+    },
+
+    async listFor(identityId: string, actor: string): Promise<DocumentView[]> {
+      const rows = await db.select().from(documents).where(eq(documents.identityId, identityId)).orderBy(asc(documents.setId), desc(documents.version));
+      await audit(db, { actor, action: 'document.list', subjectType: 'identity', subjectId: identityId });
+      return rows.map(view);
+    },
+  };
+}
+
+export type DocumentService = ReturnType<typeof createDocumentService>;
