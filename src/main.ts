@@ -3,6 +3,7 @@
  */
 import { Command } from 'commander';
 import { registerDemoCommand } from './cli/demo.ts';
+import { registerDocumentCommands } from './cli/document.ts';
 import { registerInsCommands } from './cli/ins.ts';
 import { registerHl7Commands } from './cli/hl7.ts';
 import { registerSandboxCommand, registerServerCommands } from './cli/server.ts';
@@ -18,5 +19,6 @@ registerSandboxCommand(program);
 registerDemoCommand(program);
 registerInsCommands(program);
 registerHl7Commands(program);
+registerDocumentCommands(program);
 
 await program.parseAsync(process.argv);

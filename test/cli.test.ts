@@ -57,3 +57,51 @@ describe.skipIf(!fixtures)('passerelle hl7', () => {
     }
   });
 });
+
+describe('passerelle document', () => {
+  it('render --demo writes the PDF and the CDA; check says it conforms; a broken CDA gets located errors', async () => {
+    const { mkdtemp, readFile, writeFile, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const out = await mkdtemp(join(tmpdir(), 'render-'));
+    try {
+      const r = await passerelle('document', 'render', '--type', 'ldl', '--demo', '--out', out);
+      expect(r.code).toBe(0);
+      const pdf = await readFile(join(out, 'ldl.pdf'));
+      expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+      const xml = await readFile(join(out, 'ldl.xml'), 'utf8');
+      expect(xml).toContain('extension="279035121518989"');
+
+      const ok = await passerelle('document', 'check', join(out, 'ldl.xml'));
+      expect(ok.code).toBe(0);
+      expect(ok.stdout).toContain('conforme');
+
+      const broken = xml.replace(/<legalAuthenticator>[\s\S]*?<\/legalAuthenticator>/, '').replace('<title>', '<titre>').replace('</title>', '</titre>');
+      await writeFile(join(out, 'broken.xml'), broken);
+      const bad = await passerelle('document', 'check', join(out, 'broken.xml'));
+      expect(bad.code).toBe(1);
+      expect(bad.stdout).toMatch(/legalAuthenticator/);
+      if (fixtures) expect(bad.stdout).toMatch(/broken\.xml:\d+:\d+: XSD: /);
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+
+  it('render --patient takes a non-qualified patient from a file: no INS in the CDA', async () => {
+    const { mkdtemp, readFile, writeFile, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const out = await mkdtemp(join(tmpdir(), 'render-'));
+    try {
+      const file = join(out, 'patient.json');
+      await writeFile(file, JSON.stringify({ patient: { ipp: '4242', birthName: 'MARTIN', birthGivenNames: 'LUC', birthDate: '1960-05-05', sex: 'M' }, stay: { start: '2026-11-01T08:00:00+01:00' } }));
+      const r = await passerelle('document', 'render', '--type', 'cro', '--patient', file, '--out', out);
+      expect(r.code).toBe(0);
+      const xml = await readFile(join(out, 'cro.xml'), 'utf8');
+      expect(xml).not.toMatch(/1\.2\.250\.1\.213\.1\.4\.(8|9|10|11)"/);
+      expect(xml).toContain('extension="4242"');
+      const wrong = await passerelle('document', 'render', '--type', 'lettre', '--demo', '--out', out);
+      expect(wrong.code).toBe(2);
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+});
