@@ -82,3 +82,30 @@ describe('PAM feed delivery', () => {
     assertOrdered(subscriber.received);
   });
 });
+
+describe('PAM feed events', () => {
+  it('announces a demotion with A47 (INS removed, PID-32 PROV) and a merge with A40', async () => {
+    subscriber.received.length = 0;
+    script = () => 'AA';
+    const received = await app.identities.receive({
+      ipp: { id: 'EXT-1', authority: 'GAM' },
+      traits: { birthName: 'ADRTROIS', birthGivenNames: 'TOUSSAINT', birthDate: '1960-01-01', sex: 'M', birthplace: '2B020' },
+      ins: { matricule: '160012B02077713', oid: '1.2.250.1.213.1.4.8' }, status: 'VALI', attributes: [],
+    }, 'test');
+    expect(received.status).toBe('QUAL');
+    await app.identities.withdrawProofs(received.id, 'justificatif contesté', 'test');
+    const duplicate = await app.identities.create({ traits: { birthName: 'ADRTROIS', birthGivenNames: 'TOUSSAINT', birthDate: '1960-01-01', sex: 'M' } }, 'test');
+    await app.identities.merge(received.id, duplicate.identity.id, 'test');
+    await waitUntil(async () => (await backlog()).open === 0 && subscriber.received.some((m) => m.event === 'A40'), 15_000, 'A40 delivered');
+
+    const events = subscriber.received.map((m) => m.event);
+    expect(events).toEqual(['A28', 'A47', 'A28', 'A40']);
+    const [created, a47, , a40] = subscriber.received;
+    expect(created!.pid.ins[0]).toMatchObject({ matricule: '160012B02077713' });
+    expect(created!.pid.status).toBe('VALI');
+    expect(a47!.pid.insNullified).toBe(true);
+    expect(a47!.pid.status).toBe('PROV');
+    expect(a47!.text).toMatch(/\rMRG\|160012B02077713\^\^\^ASIP-SANTE-INS-NIR&1\.2\.250\.1\.213\.1\.4\.8&ISO\^INS/);
+    expect(a40!.text).toMatch(new RegExp(`\\rMRG\\|${duplicate.identity.ipp}\\^\\^\\^PASSERELLE`));
+  });
+});
