@@ -72,6 +72,17 @@ describe('qualification through the API', () => {
     expect(insi.json.message).toMatch(/plusieurs identités/i);
   });
 
+  it('qualifies with the carte Vitale search (rechercherInsAvecCarteVitale)', async () => {
+    const created = await call<{ identity: { id: string } }>('POST', '/api/identities', {
+      traits: { birthName: 'ADRTROIS', birthGivenNames: 'TOUSSAINT', birthDate: '1960-01-01', sex: 'M' },
+    });
+    const id = created.json.identity.id;
+    await call('POST', `/api/identities/${id}/proofs`, { type: 'CN' });
+    const insi = await call<{ outcome: string; identity: { status: string; ins: { matricule: string } } }>(
+      'POST', `/api/identities/${id}/insi`, { carteVitale: { matricule: '160012B020777' } });
+    expect(insi.json).toMatchObject({ outcome: '00', identity: { status: 'QUAL', ins: { matricule: '160012B02077713' } } });
+  });
+
   it('answers bad input with problem+json naming the field and the rule', async () => {
     const bad = await call<{ title: string; errors?: unknown; detail: string }>('POST', '/api/identities', {
       traits: { birthName: 'LÆTITIA', birthGivenNames: 'X', birthDate: '2000-01-01', sex: 'F' },

@@ -100,7 +100,11 @@ export function registerIdentityRoutes(app: HttpServer, deps: { db: Database; id
   app.post('/api/identities/:id/insi', {
     schema: {
       tags, summary: 'Interroger INSi, comparer les traits et les adopter s’ils concordent', params: idParams,
-      body: z.object({ givenNames: z.array(z.string().min(1)).optional().describe('Prénoms lus sur le justificatif, dans l’ordre') }).optional(),
+      body: z.object({
+        givenNames: z.array(z.string().min(1)).optional().describe('Prénoms lus sur le justificatif, dans l’ordre'),
+        carteVitale: z.object({ matricule: z.string().regex(/^[0-9AB]{13}(\d{2})?$/).describe('Matricule du bénéficiaire lu sur la carte (13 ou 15 caractères)'), rank: z.number().int().min(1).max(9).optional() })
+          .optional().describe('Recherche par carte Vitale (rechercherInsAvecCarteVitale) au lieu des traits'),
+      }).optional(),
       response: {
         200: z.object({
           identity: identityView, outcome: z.enum(['00', '01', '02']), message: z.string(), adopted: z.boolean(), calls: z.number(),

@@ -14,7 +14,7 @@ beforeAll(async () => {
   service = createIdentityService({
     db: handle.db, ippAuthority: 'TEST', subscribers: () => ['DPI', 'SGL'],
     // A scripted INSi answer: the end-to-end path against the INSi sandbox is in test/.
-    insi: { searchByTraits: async () => nextOutcome },
+    insi: { searchByTraits: async () => nextOutcome, searchByCarteVitale: async () => nextOutcome },
   });
 });
 afterAll(() => handle.close());

@@ -24,6 +24,8 @@ export class IdentityError extends Error {
 /** What the service needs from an INSi client (national/insi implements it). */
 export interface InsiLookup {
   searchByTraits(query: { birthName: string; givenNames: string[]; sex: 'M' | 'F'; birthDate: string; birthplace?: string }): Promise<InsiOutcome>;
+  /** rechercherInsAvecCarteVitale: the beneficiary's matricule read on the card, birth date, rank. */
+  searchByCarteVitale(query: { matricule: string; birthDate: string; birthName?: string; rank?: string | number }): Promise<InsiOutcome>;
 }
 export type InsiOutcome =
   | { code: '00'; identity: { matricule: string; oid: string; traits: InsTraits; history: Array<{ matricule: string; oid: string }>; warnings: string[] }; calls: number }
@@ -266,18 +268,23 @@ export function createIdentityService(deps: IdentityServiceDeps) {
      * Calls INSi with the local traits (one call per prénom, then all prénoms), compares the
      * returned traits and, when they are coherent, adopts them: PROV → RECUP, VALI → QUAL.
      */
-    async qualifyWithInsi(id: string, options: { givenNames?: string[] }, actor: string): Promise<QualificationResult> {
+    async qualifyWithInsi(id: string, options: { givenNames?: string[]; carteVitale?: { matricule: string; rank?: number } }, actor: string): Promise<QualificationResult> {
       if (!deps.insi) throw new IdentityError('insi_unavailable', 'Le téléservice INSi n’est pas configuré', 503);
       const [current] = await db.select().from(identities).where(eq(identities.id, id));
       if (!current) throw new IdentityError('not_found', `Identité ${id} introuvable`, 404);
       if (current.sex === 'U') throw new IdentityError('insi_sex', 'INSi exige le sexe M ou F');
       const local = toIdentity(current).traits;
-      const outcome = await deps.insi.searchByTraits({
-        birthName: local.birthName,
-        givenNames: options.givenNames?.length ? options.givenNames : givenNameList(local.birthGivenNames),
-        sex: current.sex, birthDate: local.birthDate,
-        ...(local.birthplace ? { birthplace: local.birthplace } : {}),
-      });
+      const outcome = options.carteVitale
+        ? await deps.insi.searchByCarteVitale({
+          matricule: options.carteVitale.matricule, birthDate: local.birthDate, birthName: local.birthName,
+          ...(options.carteVitale.rank !== undefined ? { rank: options.carteVitale.rank } : {}),
+        })
+        : await deps.insi.searchByTraits({
+          birthName: local.birthName,
+          givenNames: options.givenNames?.length ? options.givenNames : givenNameList(local.birthGivenNames),
+          sex: current.sex, birthDate: local.birthDate,
+          ...(local.birthplace ? { birthplace: local.birthplace } : {}),
+        });
       return change<QualificationResult>(async (tx) => {
         const row = await load(tx, id);
         if (outcome.code !== '00') {
