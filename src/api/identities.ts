@@ -5,8 +5,8 @@
 import { z } from 'zod';
 import { audit, auditTrailOf } from '../platform/audit/index.ts';
 import type { Database } from '../platform/db/index.ts';
-import { HttpProblem, type HttpServer } from '../platform/http/index.ts';
-import { IdentityError, PROOF_TYPES, type IdentityService } from '../identity/index.ts';
+import type { HttpServer } from '../platform/http/index.ts';
+import { PROOF_TYPES, type IdentityService } from '../identity/index.ts';
 import { staysOf } from '../record/index.ts';
 import { actorOf } from './actor.ts';
 
@@ -33,19 +33,6 @@ const identityView = z.object({
 const idParams = z.object({ id: z.uuid() });
 const attribute = z.enum(['DOUT', 'FICT', 'HOMA', 'HOMD']);
 
-/** Maps domain and INSi errors to problem+json. */
-async function guard<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof IdentityError) throw new HttpProblem(error.status, error.message, error.message, { code: error.code, ...error.details });
-    const insi = error as { name?: string; code?: string; message?: string; retryable?: boolean };
-    if (insi?.name === 'InsiError') {
-      throw new HttpProblem(502, 'Échec de l’appel au téléservice INSi', insi.message, { code: insi.code, retryable: insi.retryable ?? false });
-    }
-    throw error;
-  }
-}
 
 export function registerIdentityRoutes(app: HttpServer, deps: { db: Database; identities: IdentityService }): void {
   const { identities } = deps;
@@ -58,7 +45,7 @@ export function registerIdentityRoutes(app: HttpServer, deps: { db: Database; id
       response: { 201: z.object({ identity: identityView, possibleDuplicates: z.array(identityView) }) },
     },
   }, async (req, reply) => {
-    const created = await guard(() => identities.create(req.body, actorOf(req)));
+    const created = await identities.create(req.body, actorOf(req));
     return reply.status(201).send(created);
   });
 
@@ -71,11 +58,11 @@ export function registerIdentityRoutes(app: HttpServer, deps: { db: Database; id
       }),
       response: { 200: z.object({ items: z.array(identityView) }) },
     },
-  }, async (req) => ({ items: await guard(() => identities.search(req.query, actorOf(req))) }));
+  }, async (req) => ({ items: await identities.search(req.query, actorOf(req)) }));
 
   app.get('/api/identities/:id', {
     schema: { tags, summary: 'Lire une identité', params: idParams, response: { 200: identityView } },
-  }, async (req) => guard(() => identities.get(req.params.id, actorOf(req))));
+  }, async (req) => await identities.get(req.params.id, actorOf(req)));
 
   app.patch('/api/identities/:id', {
     schema: {
@@ -83,7 +70,7 @@ export function registerIdentityRoutes(app: HttpServer, deps: { db: Database; id
       body: traits.partial().extend({ usedName: z.string().max(100).nullable().optional(), usedGivenName: z.string().max(100).nullable().optional() }),
       response: { 200: identityView },
     },
-  }, async (req) => guard(() => identities.updateTraits(req.params.id, req.body, actorOf(req))));
+  }, async (req) => await identities.updateTraits(req.params.id, req.body, actorOf(req)));
 
   app.post('/api/identities/:id/proofs', {
     schema: {
@@ -91,11 +78,11 @@ export function registerIdentityRoutes(app: HttpServer, deps: { db: Database; id
       body: z.object({ type: z.enum(Object.keys(PROOF_TYPES) as [keyof typeof PROOF_TYPES]), expiresOn: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional() }),
       response: { 200: identityView },
     },
-  }, async (req) => guard(() => identities.recordProof(req.params.id, req.body, actorOf(req))));
+  }, async (req) => await identities.recordProof(req.params.id, req.body, actorOf(req)));
 
   app.delete('/api/identities/:id/proofs', {
     schema: { tags, summary: 'Retirer les justificatifs (doute, erreur)', params: idParams, body: z.object({ reason: z.string().min(1) }), response: { 200: identityView } },
-  }, async (req) => guard(() => identities.withdrawProofs(req.params.id, req.body.reason, actorOf(req))));
+  }, async (req) => await identities.withdrawProofs(req.params.id, req.body.reason, actorOf(req)));
 
   app.post('/api/identities/:id/insi', {
     schema: {
@@ -112,26 +99,26 @@ export function registerIdentityRoutes(app: HttpServer, deps: { db: Database; id
         }),
       },
     },
-  }, async (req) => guard(() => identities.qualifyWithInsi(req.params.id, req.body ?? {}, actorOf(req))));
+  }, async (req) => await identities.qualifyWithInsi(req.params.id, req.body ?? {}, actorOf(req)));
 
   app.post('/api/identities/:id/insi/invalidate', {
     schema: { tags, summary: 'Invalider la source INSi (INS retiré)', params: idParams, body: z.object({ reason: z.string().min(1) }), response: { 200: identityView } },
-  }, async (req) => guard(() => identities.invalidateInsi(req.params.id, req.body.reason, actorOf(req))));
+  }, async (req) => await identities.invalidateInsi(req.params.id, req.body.reason, actorOf(req)));
 
   app.post('/api/identities/:id/attributes', {
     schema: {
       tags, summary: 'Poser ou lever les attributs douteuse, fictive, homonyme', params: idParams,
       body: z.object({ set: z.array(attribute).optional(), clear: z.array(attribute).optional() }), response: { 200: identityView },
     },
-  }, async (req) => guard(() => identities.setAttributes(req.params.id, req.body, actorOf(req))));
+  }, async (req) => await identities.setAttributes(req.params.id, req.body, actorOf(req)));
 
   app.post('/api/identities/:id/merge', {
     schema: { tags, summary: 'Fusionner un doublon dans cette identité (A40)', params: idParams, body: z.object({ absorbedId: z.uuid() }), response: { 200: identityView } },
-  }, async (req) => guard(() => identities.merge(req.params.id, req.body.absorbedId, actorOf(req))));
+  }, async (req) => await identities.merge(req.params.id, req.body.absorbedId, actorOf(req)));
 
   app.get('/api/identities/:id/duplicates', {
     schema: { tags, summary: 'Doublons potentiels', params: idParams, response: { 200: z.object({ items: z.array(identityView) }) } },
-  }, async (req) => ({ items: await guard(() => identities.duplicatesOf(req.params.id, actorOf(req))) }));
+  }, async (req) => ({ items: await identities.duplicatesOf(req.params.id, actorOf(req)) }));
 
   app.get('/api/identities/:id/proofs', {
     schema: { tags, summary: 'Justificatifs enregistrés', params: idParams },

@@ -7,6 +7,7 @@ import { and, asc, eq, isNull, ne, or, sql } from 'drizzle-orm';
 import { checkTraits, firstGivenName, givenNameList, type InsTraits } from '../formats/ins/index.ts';
 import { describeError } from '../formats/result.ts';
 import { audit } from '../platform/audit/index.ts';
+import { DomainError } from '../platform/errors.ts';
 import type { Database, Executor } from '../platform/db/index.ts';
 import { compareTraits, type TraitMismatch } from './compare.ts';
 import { toIdentity, type Identity, type IdentityRow } from './model.ts';
@@ -14,12 +15,8 @@ import { pamEventsFor, publishPam, type PamFeedEvent } from './pam-feed.ts';
 import { applyEvent, deriveStatus, isHighTrust, PROOF_TYPES, type IdentityAttribute, type ProofType, type RnivEvent } from './rniv.ts';
 import { identities, identityProofs, ippSequence } from './tables.ts';
 
-/** An error for hospital staff: French message, machine code, HTTP-like status. */
-export class IdentityError extends Error {
-  constructor(readonly code: string, message: string, readonly status = 400, readonly details: Record<string, unknown> = {}) {
-    super(message);
-  }
-}
+/** An identity error for hospital staff: French message, machine code, HTTP status. */
+export class IdentityError extends DomainError {}
 
 /** What the service needs from an INSi client (national/insi implements it). */
 export interface InsiLookup {

@@ -10,6 +10,7 @@ import { DOCUMENT_TYPES, isDocumentTypeKey, type DocumentTypeKey } from '../form
 import type { DocumentSection } from '../formats/pdf/index.ts';
 import type { IdentityService } from '../identity/index.ts';
 import { audit } from '../platform/audit/index.ts';
+import { DomainError } from '../platform/errors.ts';
 import type { Config } from '../platform/config.ts';
 import type { Database } from '../platform/db/index.ts';
 import { composeExitDocument, newDocumentOid, type Professional } from './compose.ts';
@@ -37,11 +38,7 @@ export interface DocumentView {
   validatedAt?: string;
 }
 
-export class DocumentError extends Error {
-  constructor(readonly code: string, message: string, readonly status = 400, readonly details: Record<string, unknown> = {}) {
-    super(message);
-  }
-}
+export class DocumentError extends DomainError {}
 
 function view(row: DocumentRow): DocumentView {
   const type = row.type as DocumentTypeKey;

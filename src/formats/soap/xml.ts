@@ -1,44 +1,11 @@
 /**
- * Small namespace-exact DOM helpers over @xmldom/xmldom shared by the SOAP codecs.
- * Parsing never throws: it returns a Result naming the problem and its position.
+ * Small namespace-exact DOM helpers over @xmldom/xmldom shared by the SOAP codecs (parsing
+ * itself is formats/xml.ts).
  */
-import { DOMParser, XMLSerializer, type Document, type Element, type Node } from '@xmldom/xmldom';
-import { fail, ok, type Result } from '../result.ts';
+import { XMLSerializer, type Document, type Element } from '@xmldom/xmldom';
+import { CDATA_SECTION_NODE, isElement, TEXT_NODE } from '../xml.ts';
 
-const ELEMENT_NODE = 1;
-const TEXT_NODE = 3;
-const CDATA_SECTION_NODE = 4;
-const DOCUMENT_TYPE_NODE = 10;
-
-/**
- * Parses XML into a DOM. Errors (not warnings) stop parsing. A document type declaration is
- * refused: SOAP 1.2 Part 1 §5 forbids it, and refusing it closes entity-expansion attacks.
- */
-export function parseXml(xml: string, field = 'xml'): Result<Document> {
-  if (typeof xml !== 'string' || xml.trim() === '') return fail(field, 'empty document');
-  if (/<!DOCTYPE/i.test(xml)) return fail(field, 'a document type declaration (DOCTYPE) is not allowed');
-  let problem: string | undefined;
-  let doc: Document;
-  try {
-    doc = new DOMParser({
-      onError: (level, message) => {
-        if (level === 'warning') return;
-        problem ??= message.replace(/\s+/g, ' ').trim();
-        throw new Error(problem);
-      },
-    }).parseFromString(xml, 'text/xml');
-  } catch (error) {
-    return fail(field, `not well-formed XML: ${problem ?? (error instanceof Error ? error.message : String(error))}`);
-  }
-  if (problem) return fail(field, `not well-formed XML: ${problem}`);
-  for (let n = doc.firstChild; n; n = n.nextSibling) {
-    if (n.nodeType === DOCUMENT_TYPE_NODE) return fail(field, 'a document type declaration (DOCTYPE) is not allowed');
-  }
-  if (!doc.documentElement) return fail(field, 'no root element');
-  return ok(doc);
-}
-
-export const isElement = (node: Node | null | undefined): node is Element => node?.nodeType === ELEMENT_NODE;
+export { isElement, parseXml } from '../xml.ts';
 
 /** Element children, optionally filtered by namespace (null = no namespace) and local name. */
 export function childElements(parent: Element | Document, namespace?: string | null, localName?: string): Element[] {

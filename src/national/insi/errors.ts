@@ -5,6 +5,7 @@
  * `message` is French, for hospital staff; `reason` is the service's own text when there is one.
  * Carries no patient trait.
  */
+import { DomainError } from '../../platform/errors.ts';
 import { insiFaultMessage, isRetryable } from './codes.ts';
 
 export interface InsiErrorOptions {
@@ -17,9 +18,8 @@ export interface InsiErrorOptions {
   cause?: unknown;
 }
 
-export class InsiError extends Error {
+export class InsiError extends DomainError {
   override readonly name = 'InsiError';
-  readonly code: string;
   readonly reason?: string;
   readonly subcode?: string;
   readonly httpStatus?: number;
@@ -28,12 +28,17 @@ export class InsiError extends Error {
   readonly retryable: boolean;
 
   constructor(code: string, message?: string, options: InsiErrorOptions = {}) {
-    super(message ?? insiFaultMessage(code, options.reason), options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
+    // invalid_request: the traits were refused before any call; otherwise INSi itself failed (502).
+    super(code, message ?? insiFaultMessage(code, options.reason), code === 'invalid_request' ? 400 : 502, { retryable: isRetryable(code) },
+      options.cause === undefined ? undefined : { cause: options.cause });
     if (options.reason !== undefined) this.reason = options.reason;
     if (options.subcode !== undefined) this.subcode = options.subcode;
     if (options.httpStatus !== undefined) this.httpStatus = options.httpStatus;
     if (options.messageId !== undefined) this.messageId = options.messageId;
     this.retryable = isRetryable(code);
+  }
+
+  override get title(): string {
+    return this.status === 400 ? 'Recherche INSi refusée : traits invalides' : 'Échec de l’appel au téléservice INSi';
   }
 }

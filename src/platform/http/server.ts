@@ -8,6 +8,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import {
   hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import { DomainError } from '../errors.ts';
 import type { Logger } from '../logging.ts';
 
 export type HttpServer = FastifyInstance<any, any, any, Logger, ZodTypeProvider>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -50,6 +51,11 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
       return reply.status(400).type('application/problem+json').send({
         type: 'about:blank', title: 'Requête invalide', status: 400,
         detail: errors.map((e) => `${e.field}: ${e.rule}`).join('; '), errors,
+      });
+    }
+    if (error instanceof DomainError) {
+      return reply.status(error.status).type('application/problem+json').send({
+        type: 'about:blank', title: error.title, status: error.status, detail: error.message, code: error.code, ...error.details,
       });
     }
     if (error instanceof HttpProblem) {
