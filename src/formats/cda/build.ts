@@ -18,7 +18,7 @@ export function buildCda(doc: CdaDocument): Result<string> {
     if (!valid.ok) return valid;
     const root = element('ClinicalDocument', { xmlns: NS.hl7, 'xmlns:xsi': NS.xsi });
     writeHeader(root, doc);
-    writeBody(root, doc.body);
+    writeBody(root, doc.body, doc.id);
     return ok(serialize(root));
   } catch (error) {
     // Defensive: a malformed object that slipped through validation (e.g. a getter that throws).

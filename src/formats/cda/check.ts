@@ -3,11 +3,13 @@
  * (documents.md §3–§4: the error asserts of the STRUCMIN schematron
  * `1.2.250.1.213.1.1.1.1-2017-12-13T103531.sch`), and the value-set rules on the document
  * code (JDV_J07), the author's specialty (J01), the practice setting (J04) and the facility
- * type (J02). Each issue names an XPath-like location and the rule in French (shown to
+ * type (J02); for a CR-BIO level 3 (code 11502-2 + templateId 1.2.250.1.213.1.1.1.55), the
+ * volet rules of `cr-bio-check.ts` (documents.md §5). Each issue names an XPath-like location and the rule in French (shown to
  * hospital staff).
  */
 import type { Element } from '@xmldom/xmldom';
 import { isInsOid } from '../ins/index.ts';
+import { checkCrBio, isCrBioN3 } from './cr-bio-check.ts';
 import { N1_TEMPLATE_IDS, OID } from './model.ts';
 import { parseCda, type ParsedCda } from './parse.ts';
 import { all, at, attr, findClinicalDocument, kid, kids, parseXml, textOf } from './xml.ts';
@@ -62,6 +64,7 @@ export function checkCda(input: string | ParsedCda, valueSets?: ValueSetLookup):
     encounter(root, issue, valueSets);
     body(root, issue);
     code(root, issue, valueSets);
+    if (isCrBioN3(root)) checkCrBio(root, issue);
   } catch (error) {
     issue(DOC, `contrôle interrompu : ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -5,7 +5,8 @@
  *
  * Every type here is produced as level 1 (N1): templateIds HL7 France + CI-SIS + IHE XDS-SD
  * (documents.md §4); the volet templateId of the N3 form is recorded for reference only and
- * must not be added to an N1 document.
+ * must not be added to an N1 document. CR-BIO also has a level 3 builder (`buildCrBio`,
+ * `cr-bio-build.ts`), which writes the N3 templateIds itself.
  */
 import { N1_TEMPLATE_IDS, OID, type CodedValue } from './model.ts';
 

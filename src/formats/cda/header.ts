@@ -3,7 +3,7 @@
  * `ClinicalDocument` element, in the element order of the CDA XSD (`CDA_extended.xsd`):
  * realmCode, typeId, templateId*, id, code, title, effectiveTime, confidentialityCode,
  * languageCode, setId, versionNumber, recordTarget, author+, custodian, legalAuthenticator,
- * participant*, inFulfillmentOf*, documentationOf+, relatedDocument?, componentOf.
+ * authenticator*, participant*, inFulfillmentOf*, documentationOf+, relatedDocument?, componentOf.
  *
  * The input has been validated (`validate.ts`); this file only writes.
  */
@@ -27,12 +27,13 @@ import {
   type Telecom,
 } from './model.ts';
 import { firstGivenName } from '../ins/index.ts';
+import { CR_BIO_TEMPLATE_IDS } from './cr-bio-model.ts';
 import { birthDateToTs } from './time.ts';
 import { add, type XmlElement as Element } from './xml-writer.ts';
 
-const ii = (parent: Element, name: string, id: Identifier): Element => add(parent, name, { root: id.root, extension: id.extension });
+export const ii = (parent: Element, name: string, id: Identifier): Element => add(parent, name, { root: id.root, extension: id.extension });
 
-const cv = (parent: Element, name: string, value: CodedValue): Element =>
+export const cv = (parent: Element, name: string, value: CodedValue): Element =>
   add(parent, name, {
     code: value.code,
     displayName: value.displayName,
@@ -73,14 +74,14 @@ function personName(parent: Element, name: PersonName | undefined): void {
   if (name.suffix) add(el, 'suffix', undefined, name.suffix);
 }
 
-function interval(parent: Element, name: string, value: Interval | undefined): void {
+export function interval(parent: Element, name: string, value: Interval | undefined): void {
   const el = add(parent, name);
   if (value?.low) add(el, 'low', { value: value.low });
   if (value?.high) add(el, 'high', { value: value.high });
 }
 
 /** Organization content (id, name, telecom, addr, standardIndustryClassCode). */
-function organization(parent: Element, name: string, o: Organization): void {
+export function organization(parent: Element, name: string, o: Organization): void {
   const el = add(parent, name);
   if (o.id) ii(el, 'id', o.id);
   if (o.name) add(el, 'name', undefined, o.name);
@@ -90,7 +91,7 @@ function organization(parent: Element, name: string, o: Organization): void {
 }
 
 /** assignedEntity / associatedEntity content: id, code, addr, telecom, person, organisation. */
-function role(el: Element, p: Professional, personName_: string, org: Organization | undefined, orgName: string): void {
+export function role(el: Element, p: Professional, personName_: string, org: Organization | undefined, orgName: string): void {
   ii(el, 'id', p.id);
   if (p.specialty) cv(el, 'code', p.specialty);
   addresses(el, p.addresses);
@@ -102,7 +103,7 @@ function role(el: Element, p: Professional, personName_: string, org: Organizati
 export function writeHeader(root: Element, doc: CdaDocument): void {
   add(root, 'realmCode', { code: 'FR' });
   add(root, 'typeId', { root: OID.typeId, extension: 'POCD_HD000040' });
-  const templateIds = doc.templateIds ?? N1_TEMPLATE_IDS.map((r) => ({ root: r }));
+  const templateIds = doc.templateIds ?? (doc.body.kind === 'cr-bio' ? CR_BIO_TEMPLATE_IDS : N1_TEMPLATE_IDS).map((r) => ({ root: r }));
   for (const t of templateIds) ii(root, 'templateId', t);
   ii(root, 'id', doc.id);
   cv(root, 'code', doc.code);
@@ -120,6 +121,7 @@ export function writeHeader(root: Element, doc: CdaDocument): void {
   for (const a of doc.authors) author(root, a);
   custodian(root, doc.custodian);
   legalAuthenticator(root, doc);
+  authenticators(root, doc);
   participants(root, doc);
   for (const order of doc.orders ?? []) ii(add(add(root, 'inFulfillmentOf'), 'order'), 'id', order);
   serviceEvents(root, doc);
@@ -154,7 +156,7 @@ function recordTarget(root: Element, p: Patient): void {
   }
 }
 
-function author(root: Element, a: Author): void {
+export function author(root: Element, a: Author): void {
   const el = add(root, 'author');
   if (a.functionCode) cv(el, 'functionCode', a.functionCode);
   add(el, 'time', { value: a.time });
@@ -191,9 +193,20 @@ function legalAuthenticator(root: Element, doc: CdaDocument): void {
   role(add(el, 'assignedEntity'), la.professional, 'assignedPerson', la.organization, 'representedOrganization');
 }
 
+function authenticators(root: Element, doc: CdaDocument): void {
+  for (const a of doc.authenticators ?? []) {
+    const el = add(root, 'authenticator');
+    for (const t of a.templateIds ?? []) ii(el, 'templateId', t);
+    add(el, 'time', { value: a.time });
+    add(el, 'signatureCode', { code: a.signatureCode ?? 'S' });
+    role(add(el, 'assignedEntity'), a.professional, 'assignedPerson', a.organization, 'representedOrganization');
+  }
+}
+
 function participants(root: Element, doc: CdaDocument): void {
   for (const p of doc.participants ?? []) {
     const el = add(root, 'participant', { typeCode: p.typeCode });
+    for (const t of p.templateIds ?? []) ii(el, 'templateId', t);
     if (p.functionCode) cv(el, 'functionCode', p.functionCode);
     if (p.time && (p.time.low || p.time.high)) interval(el, 'time', p.time);
     else add(el, 'time', { nullFlavor: 'NA' });
@@ -209,6 +222,7 @@ function serviceEvents(root: Element, doc: CdaDocument): void {
     if (e.effectiveTime) interval(event, 'effectiveTime', e.effectiveTime);
     if (e.performer) {
       const performer = add(event, 'performer', { typeCode: 'PRF' });
+      for (const t of e.performer.templateIds ?? []) ii(performer, 'templateId', t);
       if (e.performer.time) interval(performer, 'time', e.performer.time);
       role(add(performer, 'assignedEntity'), e.performer.professional, 'assignedPerson', e.performer.organization, 'representedOrganization');
     }

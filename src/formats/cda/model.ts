@@ -12,6 +12,7 @@
  * (`YYYY-MM-DD`, partial `YYYY-MM` / `YYYY`, or INSi's `YYYY-00-00`).
  */
 import type { Element } from '@xmldom/xmldom';
+import type { CrBioBody } from './cr-bio-model.ts';
 
 /** II: `@root` (OID or UUID) and optional `@extension`. */
 export interface Identifier {
@@ -152,8 +153,24 @@ export interface LegalAuthenticator {
   organization?: Organization;
 }
 
+/**
+ * `authenticator`: a professional who validated the document without being its legal
+ * authenticator — in CR-BIO, the validating biologist (template `1.3.6.1.4.1.19376.1.3.3.1.5`).
+ */
+export interface Authenticator {
+  /** `templateId`s written first (CR-BIO: `1.3.6.1.4.1.19376.1.3.3.1.5`). */
+  templateIds?: Identifier[];
+  time: string;
+  /** Always `S` in CI-SIS documents. */
+  signatureCode?: string;
+  professional: Professional;
+  organization?: Organization;
+}
+
 /** `participant` (J144 type, J47 function), e.g. REF (prescriber), INF with PCP (médecin traitant). */
 export interface Participant {
+  /** `templateId`s written first (CR-BIO orderer REF: `1.3.6.1.4.1.19376.1.3.3.1.6`). */
+  templateIds?: Identifier[];
   typeCode: string;
   functionCode?: CodedValue;
   /** `time` is required by CI-SIS; absent here = `nullFlavor="NA"`. */
@@ -174,6 +191,8 @@ export interface ServiceEvent {
 
 /** `performer typeCode="PRF"`: organisation's `standardIndustryClassCode` (J04) is mandatory. */
 export interface Performer {
+  /** `templateId`s written first (CR-BIO executing lab: `1.3.6.1.4.1.19376.1.3.3.1.7`). */
+  templateIds?: Identifier[];
   time?: Interval;
   professional: Professional;
   organization: Organization;
@@ -213,6 +232,12 @@ export interface Section {
   title?: string;
   /** The narrative block as plain text (builder: one paragraph; parser: text content). */
   text?: string;
+  /**
+   * The narrative block as parsed (`text` element, kept by the parser so that a rebuilt
+   * document keeps the IDs its entries reference); the builder writes it as is, instead of
+   * `text`, when present.
+   */
+  narrative?: Element;
   /** Number of `entry` elements. */
   entryCount: number;
   /**
@@ -229,8 +254,11 @@ export interface StructuredBody {
   sections: Section[];
 }
 
-/** Extensible union: a later body kind adds a member here and a case in `body.ts`. */
-export type CdaBody = NonXmlBody | StructuredBody;
+/**
+ * Extensible union: a later body kind adds a member here and a case in `body.ts`.
+ * `CrBioBody` (kind `cr-bio`): CR-BIO level 3 (documents.md §5), see `cr-bio-model.ts`.
+ */
+export type CdaBody = NonXmlBody | StructuredBody | CrBioBody;
 
 export interface CdaDocument {
   /**
@@ -252,6 +280,8 @@ export interface CdaDocument {
   authors: Author[];
   custodian: Organization;
   legalAuthenticator?: LegalAuthenticator;
+  /** `authenticator`s (CR-BIO: the validating biologists). */
+  authenticators?: Authenticator[];
   participants?: Participant[];
   /** `inFulfillmentOf/order/id`. */
   orders?: Identifier[];

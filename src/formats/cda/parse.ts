@@ -11,6 +11,7 @@ import { fail, ok, type Result } from '../result.ts';
 import type {
   Address,
   Author,
+  Authenticator,
   CdaBody,
   CdaDocument,
   Encounter,
@@ -111,6 +112,8 @@ function parseCdaElement(found: { root: Element; selfPresenting: boolean } | und
     const org = kid(laEntity, 'representedOrganization');
     if (org) document.legalAuthenticator.organization = organization(org);
   }
+  const authenticators = kids(root, 'authenticator').map(authenticator).filter(isDefined);
+  if (authenticators.length > 0) document.authenticators = authenticators;
   const participants = kids(root, 'participant').map(participant).filter(isDefined);
   if (participants.length > 0) document.participants = participants;
   const orders = all(root, 'inFulfillmentOf/order/id').map(identifierOf).filter(isDefined);
@@ -282,6 +285,19 @@ function author(e: Element): Author {
   return a;
 }
 
+function authenticator(e: Element): Authenticator | undefined {
+  const entity = kid(e, 'assignedEntity');
+  if (!entity) return undefined;
+  const a: Authenticator = { time: attr(kid(e, 'time'), 'value') ?? '', professional: professional(entity, 'assignedPerson') };
+  const templateIds = kids(e, 'templateId').map(identifierOf).filter(isDefined);
+  if (templateIds.length > 0) a.templateIds = templateIds;
+  const signature = attr(kid(e, 'signatureCode'), 'code');
+  if (signature !== undefined) a.signatureCode = signature;
+  const org = kid(entity, 'representedOrganization');
+  if (org) a.organization = organization(org);
+  return a;
+}
+
 function participant(e: Element): Participant | undefined {
   const entity = kid(e, 'associatedEntity');
   if (!entity) return undefined;
@@ -363,7 +379,9 @@ function section(e: Element): Section {
   if (code) s.code = code;
   const title = textOf(kid(e, 'title'));
   if (title !== undefined) s.title = title;
-  const text = deepText(kid(e, 'text'));
+  const narrative = kid(e, 'text');
+  const text = deepText(narrative);
   if (text) s.text = text;
+  if (narrative) s.narrative = narrative;
   return s;
 }

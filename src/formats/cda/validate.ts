@@ -16,43 +16,44 @@ import {
   type Professional,
 } from './model.ts';
 import { birthDateToTs, FULL_TS_PATTERN, TS_PATTERN } from './time.ts';
+import { validateCrBio } from './cr-bio-validate.ts';
 import { hasNonXmlCharacter } from './xml.ts';
 
 const STRUCMIN = 'CI-SIS STRUCMIN';
 const OID_OR_UUID = /^([0-2](\.(0|[1-9]\d*))+|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})$/;
 const COG = /^(\d{5}|2[AB]\d{3})$/;
 
-type Check = Result<void>;
-const OK: Check = ok(undefined);
+export type Check = Result<void>;
+export const OK: Check = ok(undefined);
 
-function identifier(id: Identifier | undefined, field: string, requireExtension = false): Check {
+export function identifier(id: Identifier | undefined, field: string, requireExtension = false): Check {
   if (!id || !id.root) return fail(field, `required (${STRUCMIN})`);
   if (!OID_OR_UUID.test(id.root)) return fail(`${field}.root`, `must be an OID or a UUID, got "${id.root}"`);
   if (requireExtension && !id.extension) return fail(`${field}.extension`, 'required');
   return OK;
 }
 
-function coded(value: CodedValue | undefined, field: string, required: boolean): Check {
+export function coded(value: CodedValue | undefined, field: string, required: boolean): Check {
   if (!value) return required ? fail(field, `required (${STRUCMIN})`) : OK;
   if (!value.code) return fail(`${field}.code`, 'required');
   if (!value.codeSystem) return fail(`${field}.codeSystem`, 'required');
   return OK;
 }
 
-function ts(value: string | undefined, field: string, required = true): Check {
+export function ts(value: string | undefined, field: string, required = true): Check {
   if (value === undefined || value === '') return required ? fail(field, `required (${STRUCMIN})`) : OK;
   if (!TS_PATTERN.test(value)) return fail(field, `expected an HL7 timestamp YYYY[MMDDHHMMSS][+ZZZZ], got "${value}"`);
   return OK;
 }
 
-function interval(value: Interval | undefined, field: string): Check {
+export function interval(value: Interval | undefined, field: string): Check {
   if (!value) return OK;
   const low = ts(value.low, `${field}.low`, false);
   if (!low.ok) return low;
   return ts(value.high, `${field}.high`, false);
 }
 
-function professional(p: Professional | undefined, field: string, nameRequired: boolean): Check {
+export function professional(p: Professional | undefined, field: string, nameRequired: boolean): Check {
   if (!p) return fail(field, `required (${STRUCMIN})`);
   const id = identifier(p.id, `${field}.id`, true);
   if (!id.ok) return id;
@@ -62,7 +63,7 @@ function professional(p: Professional | undefined, field: string, nameRequired: 
   return OK;
 }
 
-function organization(o: Organization | undefined, field: string, roots: readonly string[], required: boolean): Check {
+export function organization(o: Organization | undefined, field: string, roots: readonly string[], required: boolean): Check {
   if (!o) return required ? fail(field, `required (${STRUCMIN})`) : OK;
   if (!o.id) return required ? fail(`${field}.id`, `required (${STRUCMIN})`) : OK;
   const id = identifier(o.id, `${field}.id`, true);
@@ -121,6 +122,7 @@ export function validateDocument(doc: CdaDocument): Check {
     () => authors(doc),
     () => organization(doc.custodian, 'custodian', [OID.idNatStruct, OID.dmpHost], true),
     () => legalAuthenticator(doc),
+    () => authenticators(doc),
     () => participants(doc),
     () => (doc.orders ?? []).reduce<Check>((acc, o, i) => (acc.ok ? identifier(o, `inFulfillmentOf[${i}].order.id`) : acc), OK),
     () => serviceEvents(doc),
@@ -136,7 +138,7 @@ export function validateDocument(doc: CdaDocument): Check {
 }
 
 function templateIds(doc: CdaDocument): Check {
-  if (doc.templateIds === undefined) return doc.body.kind === 'nonXml' ? OK : fail('templateIds', 'required for a structured body (HL7 France, CI-SIS and the volet)');
+  if (doc.templateIds === undefined) return doc.body.kind !== 'structured' ? OK : fail('templateIds', 'required for a structured body (HL7 France, CI-SIS and the volet)');
   const roots = doc.templateIds.map((t) => t.root);
   if (doc.body.kind === 'nonXml') {
     const exact = roots.length === 3 && N1_TEMPLATE_IDS.every((r) => roots.includes(r));
@@ -210,6 +212,20 @@ function legalAuthenticator(doc: CdaDocument): Check {
   const p = professional(la.professional, 'legalAuthenticator.professional', true);
   if (!p.ok) return p;
   return organization(la.organization, 'legalAuthenticator.organization', [], false);
+}
+
+function authenticators(doc: CdaDocument): Check {
+  for (const [i, a] of (doc.authenticators ?? []).entries()) {
+    const f = `authenticator[${i}]`;
+    const t = ts(a.time, `${f}.time`);
+    if (!t.ok) return t;
+    if (a.signatureCode !== undefined && a.signatureCode !== 'S') return fail(`${f}.signatureCode`, 'must be S');
+    const p = professional(a.professional, `${f}.professional`, true);
+    if (!p.ok) return p;
+    const o = organization(a.organization, `${f}.organization`, [], false);
+    if (!o.ok) return o;
+  }
+  return OK;
 }
 
 function participants(doc: CdaDocument): Check {
@@ -294,5 +310,6 @@ function body(doc: CdaDocument): Check {
   if (b.kind === 'structured') {
     return b.sections.length > 0 ? OK : fail('component.structuredBody', 'at least one section');
   }
+  if (b.kind === 'cr-bio') return validateCrBio(doc, b);
   return fail('component', `unknown body kind "${(b as { kind: string }).kind}"`);
 }
