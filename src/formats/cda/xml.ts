@@ -1,9 +1,9 @@
 /**
- * Namespace-exact DOM helpers over @xmldom/xmldom for CDA documents. Parsing never throws: it
- * returns a Result naming the problem.
+ * Namespace-exact DOM helpers over @xmldom/xmldom for CDA documents (parsing itself is
+ * formats/xml.ts).
  */
-import { DOMParser, type Document, type Element, type Node } from '@xmldom/xmldom';
-import { fail, ok, type Result } from '../result.ts';
+import type { Document, Element } from '@xmldom/xmldom';
+import { CDATA_SECTION_NODE, isElement, TEXT_NODE } from '../xml.ts';
 import type { CodedValue, Identifier } from './model.ts';
 
 export const NS = {
@@ -17,41 +17,7 @@ export const NS = {
   dicom: 'urn:dicom-org:ps3-20',
 } as const;
 
-const ELEMENT_NODE = 1;
-const TEXT_NODE = 3;
-const CDATA_SECTION_NODE = 4;
-const DOCUMENT_TYPE_NODE = 10;
-
-/**
- * Parses XML into a DOM. Errors (not warnings) stop parsing. A document type declaration is
- * refused (no entity expansion).
- */
-export function parseXml(xml: string, field = 'xml'): Result<Document> {
-  if (typeof xml !== 'string' || xml.trim() === '') return fail(field, 'empty document');
-  if (xml.charCodeAt(0) === 0xfeff) xml = xml.slice(1); // byte order mark read as text
-  if (/<!DOCTYPE/i.test(xml)) return fail(field, 'a document type declaration (DOCTYPE) is not allowed');
-  let problem: string | undefined;
-  let doc: Document;
-  try {
-    doc = new DOMParser({
-      onError: (level, message) => {
-        if (level === 'warning') return;
-        problem ??= String(message).replace(/\s+/g, ' ').trim();
-        throw new Error(problem);
-      },
-    }).parseFromString(xml, 'text/xml');
-  } catch (error) {
-    return fail(field, `not well-formed XML: ${problem ?? (error instanceof Error ? error.message : String(error))}`);
-  }
-  if (problem) return fail(field, `not well-formed XML: ${problem}`);
-  for (let n = doc.firstChild; n; n = n.nextSibling) {
-    if (n.nodeType === DOCUMENT_TYPE_NODE) return fail(field, 'a document type declaration (DOCTYPE) is not allowed');
-  }
-  if (!doc.documentElement) return fail(field, 'no root element');
-  return ok(doc);
-}
-
-export const isElement = (node: Node | null | undefined): node is Element => node?.nodeType === ELEMENT_NODE;
+export { isElement, parseXml } from '../xml.ts';
 
 /** HL7 v3 element children named `localName` (all HL7 children when omitted). */
 export function kids(parent: Element | undefined, localName?: string, namespace: string = NS.hl7): Element[] {
