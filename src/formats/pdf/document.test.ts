@@ -81,11 +81,11 @@ describe('exit document PDF: PDF/A-2b structure', () => {
     expect(latin1(a)).toContain(`<xmp:CreateDate>2025-05-12T08:30:00Z</xmp:CreateDate>`);
   });
 
-  it('is byte-identical with and without the cross-document layout cache (kerning, ligatures)', async () => {
+  it('is byte-identical with and without the cross-document layout and subset caches (kerning, ligatures)', async () => {
     const text = 'Efficace, affiné, « office » — AVA WAVE Tâ Ty Vo fl ffi ; suffixe fiche. ';
     const input = (n: number): DocumentPdfInput => ldl({ sections: [{ heading: 'Synthèse affinée', paragraphs: [text.repeat(n), text] }] });
-    const plain = loadEmbeddedFonts({ layoutCache: false });
-    const cached = loadEmbeddedFonts({ layoutCache: true });
+    const plain = loadEmbeddedFonts({ layoutCache: false, subsetCache: false });
+    const cached = loadEmbeddedFonts({ layoutCache: true, subsetCache: true });
     for (const n of [3, 5, 3]) {
       const [a, b] = await Promise.all([renderDocumentPdfWith(plain, input(n)), renderDocumentPdfWith(cached, input(n))]);
       expect(a.ok && b.ok).toBe(true);

@@ -14,9 +14,15 @@
  * shapes word by word and caches per document only. The shared fonts remember the shaped
  * words across documents (bounded); each call gets fresh position objects because pdfkit
  * scales them in place. The output is byte-identical with and without this cache (tested).
+ *
+ * Each document embeds a subset of each face (the glyphs it uses). fontkit's subset writer
+ * decoded and re-encoded every glyph and table for every document (a third of the rendering
+ * time); `subset.ts` writes the same bytes from glyph data read once per process (tested
+ * against fontkit), and the shared fonts hand it to pdfkit through `createSubset`.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { TrueTypeGlyphSource, TrueTypeSubset, type FontSubset } from './subset.ts';
 
 export const FONT_REGULAR = 'DejaVuSans';
 export const FONT_BOLD = 'DejaVuSans-Bold';
@@ -31,6 +37,7 @@ export type FontName = keyof typeof FILES;
 /** The part of a fontkit font that pdfkit relies on to accept it as a font source. */
 interface FontkitFont {
   layout: (text: string, ...options: unknown[]) => GlyphRun;
+  createSubset: () => FontSubset;
   postscriptName: string;
 }
 
@@ -99,12 +106,19 @@ function isFontkitFont(font: unknown): font is FontkitFont {
 
 /** The two faces, parsed once per process, as pdfkit font sources. */
 export function embeddedFonts(): EmbeddedFonts {
-  shared ??= loadEmbeddedFonts({ layoutCache: true });
+  shared ??= loadEmbeddedFonts({ layoutCache: true, subsetCache: true });
   return shared;
 }
 
-/** Reads and parses both faces (tests compare the output with and without the layout cache). */
-export function loadEmbeddedFonts(options: { layoutCache: boolean }): EmbeddedFonts {
+export interface FontLoadOptions {
+  /** Shaped words remembered across documents. */
+  layoutCache: boolean;
+  /** Subsets written by `subset.ts` from glyphs read once per process, instead of fontkit's. */
+  subsetCache: boolean;
+}
+
+/** Reads and parses both faces (tests compare the output with and without each cache). */
+export function loadEmbeddedFonts(options: FontLoadOptions): EmbeddedFonts {
   const fontkit = loadFontkit();
   const fonts = new Map<FontName, PDFKit.Mixins.PDFFontSource>();
   for (const [name, file] of Object.entries(FILES) as Array<[FontName, string]>) {
@@ -112,6 +126,10 @@ export function loadEmbeddedFonts(options: { layoutCache: boolean }): EmbeddedFo
     const font = fontkit.create(bytes);
     if (!isFontkitFont(font)) throw new Error(`fonts/${file} is not a single TrueType font`);
     if (options.layoutCache) cacheLayout(font);
+    if (options.subsetCache) {
+      const source = new TrueTypeGlyphSource(bytes);
+      font.createSubset = () => new TrueTypeSubset(source);
+    }
     // pdfkit takes a parsed fontkit font as it takes bytes; its typings only know the latter.
     fonts.set(name, font as unknown as PDFKit.Mixins.PDFFontSource);
   }
