@@ -111,7 +111,7 @@ export async function startApp({ config, logger, ...options }: StartOptions): Pr
     logger.info({ port: mllpPort }, 'MLLP listener ready');
 
     const http = await createHttpServer({ logger, version: VERSION, ready: () => ping(database.db) });
-    registerIdentityRoutes(http, { db: database.db, identities });
+    registerIdentityRoutes(http, { db: database.db, identities, ndaAuthority: config.establishment.ippNamespace });
     registerDocumentRoutes(http, { documents, identities });
     registerOperationsRoutes(http, { db: database.db, inbox, wake: () => worker.wake(), subscribers: config.pam.subscribers });
     await http.listen({ host: config.http.host, port: config.http.port });

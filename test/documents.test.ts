@@ -41,8 +41,12 @@ async function qualifiedPatient(): Promise<string> {
 describe('exit documents through the API', () => {
   it('validates an LDL into PDF/A + CDA N1 with the qualified INS, then replaces it (RPLC)', async () => {
     const patient = await qualifiedPatient();
+    const stay = await call<{ id: string; status: string }>('POST', `/api/identities/${patient}/stays`, { nda: 'NDA-77', patientClass: 'I', admitAt: '2026-11-10T08:00:00+01:00' });
+    expect(stay.status).toBe(201);
+    const discharged = await call<{ id: string; status: string; dischargeAt: string }>('POST', `/api/identities/${patient}/stays`, { nda: 'NDA-77', event: 'sortie', dischargeAt: '2026-11-15T10:00:00+01:00' });
+    expect(discharged.json).toMatchObject({ id: stay.json.id, status: 'discharged' });
     const draft = await call<{ id: string; status: string; version: number }>('POST', '/api/documents', {
-      identityId: patient, type: 'ldl', author: doctor,
+      identityId: patient, stayId: stay.json.id, type: 'ldl', author: doctor,
       sections: [{ heading: 'Motif d’hospitalisation', paragraphs: ['Pneumopathie communautaire.'] }, { heading: 'Traitement de sortie', paragraphs: ['Amoxicilline 1 g x3/j, 7 jours.'] }],
     });
     expect(draft.status).toBe(201);
@@ -61,6 +65,7 @@ describe('exit documents through the API', () => {
 
     const cda = await (await fetch(`${app.url}/api/documents/${draft.json.id}/cda`)).text();
     const parsed = parseCda(cda);
+    expect(parsed.ok && parsed.value.document.encounter?.effectiveTime).toMatchObject({ low: expect.stringMatching(/^20261110/), high: expect.stringMatching(/^20261115/) });
     expect(parsed.ok && parsed.value.document).toMatchObject({
       code: { code: '11490-0' }, versionNumber: 1, patient: { ins: { matricule: '275126322074974', oid: '1.2.250.1.213.1.4.8' }, birthName: 'ADRUN' },
     });

@@ -7,7 +7,7 @@ import { audit, auditTrailOf } from '../platform/audit/index.ts';
 import type { Database } from '../platform/db/index.ts';
 import type { HttpServer } from '../platform/http/index.ts';
 import { PROOF_TYPES, type IdentityService } from '../identity/index.ts';
-import { staysOf } from '../record/index.ts';
+import { applyStayMovement, staysOf } from '../record/index.ts';
 import { actorOf } from './actor.ts';
 
 const traits = z.object({
@@ -34,7 +34,7 @@ const idParams = z.object({ id: z.uuid() });
 const attribute = z.enum(['DOUT', 'FICT', 'HOMA', 'HOMD']);
 
 
-export function registerIdentityRoutes(app: HttpServer, deps: { db: Database; identities: IdentityService }): void {
+export function registerIdentityRoutes(app: HttpServer, deps: { db: Database; identities: IdentityService; ndaAuthority: string }): void {
   const { identities } = deps;
   const tags = ['identités'];
 
@@ -132,6 +132,28 @@ export function registerIdentityRoutes(app: HttpServer, deps: { db: Database; id
   }, async (req) => {
     await audit(deps.db, { actor: actorOf(req), action: 'identity.read.stays', subjectType: 'identity', subjectId: req.params.id });
     return { items: await staysOf(deps.db, req.params.id) };
+  });
+
+  app.post('/api/identities/:id/stays', {
+    schema: {
+      tags, summary: 'Enregistrer une admission ou une sortie (hors flux PAM)', params: idParams,
+      body: z.object({
+        nda: z.string().min(1).describe('Numéro de dossier administratif'),
+        event: z.enum(['admission', 'sortie']).default('admission'),
+        patientClass: z.enum(['I', 'O', 'E', 'R']).optional().describe('PV1-2 : hospitalisé, externe, urgences, séances'),
+        admitAt: z.iso.datetime({ offset: true }).optional(), dischargeAt: z.iso.datetime({ offset: true }).optional(),
+        medicalUnit: z.string().optional(),
+      }),
+    },
+  }, async (req, reply) => {
+    const actor = actorOf(req);
+    await identities.get(req.params.id, actor);
+    const { nda, event, ...move } = req.body;
+    const stay = await applyStayMovement(deps.db, req.params.id, {
+      trigger: event === 'sortie' ? 'A03' : 'A01', nda: { id: nda, authority: deps.ndaAuthority }, ...move,
+    });
+    await audit(deps.db, { actor, action: `stay.${event}`, subjectType: 'identity', subjectId: req.params.id, details: { stay: stay.id } });
+    return reply.status(201).send(stay);
   });
 
   app.get('/api/identities/:id/audit', {
