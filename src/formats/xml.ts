@@ -37,3 +37,13 @@ export function parseXml(xml: string, field = 'xml'): Result<Document> {
 }
 
 export const isElement = (node: Node | null | undefined): node is Element => node?.nodeType === ELEMENT_NODE;
+
+/** Concatenated text and CDATA content of an element's direct children, trimmed. */
+export function textOf(element: Element | undefined): string | undefined {
+  if (!element) return undefined;
+  let text = '';
+  for (let n = element.firstChild; n; n = n.nextSibling) {
+    if (n.nodeType === TEXT_NODE || n.nodeType === CDATA_SECTION_NODE) text += n.nodeValue ?? '';
+  }
+  return text.trim();
+}

@@ -3,7 +3,7 @@
  * formats/xml.ts).
  */
 import type { Document, Element } from '@xmldom/xmldom';
-import { CDATA_SECTION_NODE, isElement, TEXT_NODE } from '../xml.ts';
+import { isElement } from '../xml.ts';
 import type { CodedValue, Identifier } from './model.ts';
 
 export const NS = {
@@ -17,7 +17,7 @@ export const NS = {
   dicom: 'urn:dicom-org:ps3-20',
 } as const;
 
-export { isElement, parseXml } from '../xml.ts';
+export { isElement, parseXml, textOf } from '../xml.ts';
 
 /** HL7 v3 element children named `localName` (all HL7 children when omitted). */
 export function kids(parent: Element | undefined, localName?: string, namespace: string = NS.hl7): Element[] {
@@ -64,15 +64,6 @@ export function attr(element: Element | undefined, name: string): string | undef
   return element.getAttribute(name) ?? undefined;
 }
 
-/** Concatenated text and CDATA of direct children, whitespace-trimmed. */
-export function textOf(element: Element | undefined): string | undefined {
-  if (!element) return undefined;
-  let text = '';
-  for (let n = element.firstChild; n; n = n.nextSibling) {
-    if (n.nodeType === TEXT_NODE || n.nodeType === CDATA_SECTION_NODE) text += n.nodeValue ?? '';
-  }
-  return text.trim();
-}
 
 /** All descendant text (narrative blocks), whitespace collapsed. */
 export function deepText(element: Element | undefined): string | undefined {

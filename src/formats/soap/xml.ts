@@ -3,9 +3,9 @@
  * itself is formats/xml.ts).
  */
 import { XMLSerializer, type Document, type Element } from '@xmldom/xmldom';
-import { CDATA_SECTION_NODE, isElement, TEXT_NODE } from '../xml.ts';
+import { isElement } from '../xml.ts';
 
-export { isElement, parseXml } from '../xml.ts';
+export { isElement, parseXml, textOf } from '../xml.ts';
 
 /** Element children, optionally filtered by namespace (null = no namespace) and local name. */
 export function childElements(parent: Element | Document, namespace?: string | null, localName?: string): Element[] {
@@ -22,15 +22,6 @@ export function childElements(parent: Element | Document, namespace?: string | n
 export const firstChildElement = (parent: Element, namespace?: string | null, localName?: string): Element | undefined =>
   childElements(parent, namespace, localName)[0];
 
-/** Concatenated text and CDATA content of an element's direct children, trimmed. */
-export function textOf(element: Element | undefined): string | undefined {
-  if (!element) return undefined;
-  let text = '';
-  for (let n = element.firstChild; n; n = n.nextSibling) {
-    if (n.nodeType === TEXT_NODE || n.nodeType === CDATA_SECTION_NODE) text += n.nodeValue ?? '';
-  }
-  return text.trim();
-}
 
 /** `{namespace}local` — how errors name an element. */
 export const qualifiedName = (element: Element): string =>
