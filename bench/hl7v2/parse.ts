@@ -7,14 +7,14 @@
  *
  *   npx tsx bench/hl7v2/parse.ts
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Hl7Message as MedplumMessage } from '@medplum/core';
 import { Message as NodeHl7Message } from 'node-hl7-client';
 import { Bench } from 'tinybench';
-import { fixturesDir } from '../../test/support/fixtures.ts';
+import { filesUnder, fixturesDir, isHl7MessageFile } from '../../test/support/fixtures.ts';
 import { parse } from '../../src/formats/hl7v2/index.ts';
 
 interface SimpleHl7 {
@@ -46,20 +46,11 @@ const readers: Record<string, Reader> = {
   },
 };
 
-function hl7Files(root: string): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(root, { withFileTypes: true })) {
-    const full = path.join(root, entry.name);
-    if (entry.isDirectory()) out.push(...hl7Files(full));
-    else if (/\.(er7|hl7)$/i.test(entry.name) || entry.name.startsWith('Message metier')) out.push(full);
-  }
-  return out.sort();
-}
 
 function loadCorpus(): string[] {
   const dir = fixturesDir();
   if (dir === undefined) throw new Error('fixtures not found: set PASSERELLE_FIXTURES or provide ../shared/fixtures');
-  return hl7Files(path.join(dir, 'hl7v2'))
+  return filesUnder(path.join(dir, 'hl7v2'), isHl7MessageFile)
     .map((f) => readFileSync(f, 'utf8').replace(/\r\n|\n/g, '\r').replace(/\r+$/, '') + '\r')
     .filter((text) => parse(text).ok); // the five U+02DC files are negative fixtures
 }

@@ -9,7 +9,7 @@ import { DOMParser } from '@xmldom/xmldom';
 import { formatXsdProblems, loadXsd } from '../../platform/xsd.ts';
 import { PAT_TROIS_QUALIFIED, PAT_TROIS_UNQUALIFIED, pdfOfSize, sampleDocument, tinyPdf } from '../../../test/support/cda.ts';
 import { requireFixtures, skipReason } from '../../../test/support/fixtures.ts';
-import { jdvLookup } from '../../../test/support/value-sets.ts';
+import { valueSetLookup } from '../terminology/index.ts';
 import {
   buildCda,
   checkCda,
@@ -202,7 +202,7 @@ const cdaDir = requireFixtures('cda');
 describe.skipIf(cdaDir === undefined)(`buildCda output against CDA_extended.xsd and the CI-SIS checks${cdaDir === undefined ? ` (${skipReason('cda')})` : ''}`, () => {
   const root = cdaDir as string;
   const schema = cdaDir === undefined ? undefined : loadXsd(path.join(root, 'infrastructure/cda/CDA_extended.xsd'));
-  const lookup = cdaDir === undefined ? undefined : jdvLookup(root);
+  const lookup = cdaDir === undefined ? undefined : valueSetLookup;
   const variants: Array<[string, CdaDocument]> = [
     ...DOCUMENT_TYPE_KEYS.map((k): [string, CdaDocument] => [`${k} (PAT-TROIS, qualified)`, sampleDocument(k)]),
     ['ldl (non-qualified identity, IPP only)', sampleDocument('ldl', PAT_TROIS_UNQUALIFIED)],

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { sampleDocument } from '../../../test/support/cda.ts';
 import { requireFixtures, skipReason } from '../../../test/support/fixtures.ts';
-import { jdvLookup } from '../../../test/support/value-sets.ts';
+import { valueSetLookup } from '../terminology/index.ts';
 import { buildCda, checkCda, checkCdaText, parseCda, type Issue, type ValueSetLookup } from './index.ts';
 
 const generated = (): string => {
@@ -90,7 +90,7 @@ const cdaDir = requireFixtures('cda');
 
 describe.skipIf(cdaDir === undefined)(`checkCda on the official N1 example with JDV value sets${cdaDir === undefined ? ` (${skipReason('cda')})` : ''}`, () => {
   const xml = cdaDir === undefined ? '' : readFileSync(path.join(cdaDir, 'ExemplesCDA/DOC_NON_STRUCTURE_CDA-R2-N1.xml'), 'utf8');
-  const lookup = cdaDir === undefined ? undefined : jdvLookup(cdaDir);
+  const lookup = cdaDir === undefined ? undefined : valueSetLookup;
 
   it('passes as published', () => {
     expect(checkCda(xml, lookup)).toEqual([]);

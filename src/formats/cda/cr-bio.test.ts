@@ -14,7 +14,7 @@ import { formatXsdProblems, loadXsd } from '../../platform/xsd.ts';
 import { pdfOfSize } from '../../../test/support/cda.ts';
 import { CRP_LOCAL, GLUCOSE, manyResults, sampleCrBio, TSH } from '../../../test/support/cr-bio.ts';
 import { requireFixtures, skipReason } from '../../../test/support/fixtures.ts';
-import { jdvLookup } from '../../../test/support/value-sets.ts';
+import { valueSetLookup } from '../terminology/index.ts';
 import {
   buildCda,
   buildCrBio,
@@ -408,7 +408,7 @@ const cdaDir = requireFixtures('cda');
 describe.skipIf(cdaDir === undefined)(`CR-BIO against CDA_extended.xsd and the official examples${cdaDir === undefined ? ` (${skipReason('cda')})` : ''}`, () => {
   const root = cdaDir as string;
   const schema = cdaDir === undefined ? undefined : loadXsd(path.join(root, 'infrastructure/cda/CDA_extended.xsd'));
-  const lookup = cdaDir === undefined ? undefined : jdvLookup(root);
+  const lookup = cdaDir === undefined ? undefined : valueSetLookup;
   const examples = cdaDir === undefined ? [] : readdirSync(path.join(root, 'ExemplesCDA')).filter((f) => f.startsWith('BIO-CR-BIO_2024.01_'));
 
   it('the generated CR-BIO validates with zero XSD errors and zero CI-SIS issues (JDV value sets)', () => {

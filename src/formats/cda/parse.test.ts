@@ -6,23 +6,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { requireFixtures, skipReason } from '../../../test/support/fixtures.ts';
-import { jdvLookup } from '../../../test/support/value-sets.ts';
+import { filesUnder, requireFixtures, skipReason } from '../../../test/support/fixtures.ts';
+import { valueSetLookup } from '../terminology/index.ts';
 import { formatXsdProblems, loadXsd } from '../../platform/xsd.ts';
 import { buildCda, checkCda, parseCda, type NonXmlBody, type ParsedCda, type StructuredBody } from './index.ts';
 
 const cdaDir = requireFixtures('cda');
 const hl7Dir = requireFixtures('hl7v2');
 
-function xmlFiles(root: string): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(root, { withFileTypes: true })) {
-    const full = path.join(root, entry.name);
-    if (entry.isDirectory()) out.push(...xmlFiles(full));
-    else if (/\.xml$/i.test(entry.name)) out.push(full);
-  }
-  return out.sort();
-}
 
 describe.skipIf(cdaDir === undefined)(`parseCda on CDAKIT ExemplesCDA${cdaDir === undefined ? ` (${skipReason('cda')})` : ''}`, () => {
   const dir = path.join(cdaDir ?? '', 'ExemplesCDA');
@@ -172,7 +163,7 @@ describe.skipIf(cdaDir === undefined)(`parseCda on CDAKIT ExemplesCDA${cdaDir ==
     expect(new TextDecoder().decode(body.content.subarray(0, 8))).toBe('%PDF-1.5');
   });
 
-  const lookup = cdaDir === undefined ? undefined : jdvLookup(cdaDir);
+  const lookup = cdaDir === undefined ? undefined : valueSetLookup;
   it.each([['DOC_NON_STRUCTURE_CDA-R2-N1.xml'], ['IMG_CR_IMG_2024.01_CDA-R2-Niveau-1.xml'], ['BIO-CR-BIO_2021.01_CDA-R2-Niveau-1.xml'], ['TLM-CR_2022.01.xml']])(
     'official N1 example %s passes checkCda with zero issues',
     (name) => {
@@ -207,7 +198,7 @@ describe.skipIf(cdaDir === undefined)(`parseCda on CDAKIT ExemplesCDA${cdaDir ==
 });
 
 describe.skipIf(hl7Dir === undefined)(`parseCda on the CDA files of the HL7 v2 examples${hl7Dir === undefined ? ` (${skipReason('hl7v2')})` : ''}`, () => {
-  const files = hl7Dir === undefined ? [] : xmlFiles(hl7Dir).filter((f) => /<ClinicalDocument[\s>]/.test(readFileSync(f, 'utf8')));
+  const files = hl7Dir === undefined ? [] : filesUnder(hl7Dir, (name) => /\.xml$/i.test(name)).filter((f) => /<ClinicalDocument[\s>]/.test(readFileSync(f, 'utf8')));
   it('finds them', () => {
     expect(files.length).toBeGreaterThanOrEqual(25);
   });

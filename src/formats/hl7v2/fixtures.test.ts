@@ -3,29 +3,20 @@
  * round-trips byte for byte, and the five ORU files whose MSH-2 uses U+02DC are rejected
  * with an MSH-2 error.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { requireFixtures, skipReason } from '../../../test/support/fixtures.ts';
+import { filesUnder, isHl7MessageFile, requireFixtures, skipReason } from '../../../test/support/fixtures.ts';
 import { parse, readAck, readEvn, readMsh, readPamMessage, readPid, serialize } from './index.ts';
 
 const dir = requireFixtures('hl7v2');
 
-function hl7Files(root: string): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(root, { withFileTypes: true })) {
-    const full = path.join(root, entry.name);
-    if (entry.isDirectory()) out.push(...hl7Files(full));
-    else if (/\.(er7|hl7)$/i.test(entry.name) || entry.name.startsWith('Message metier')) out.push(full);
-  }
-  return out.sort();
-}
 
 const isBadTilde = (file: string): boolean => file.includes(path.join('TRANS_DOC_CDA_HL7V2', 'V2.0', 'ORU')) && !/ack\.|Message metier/.test(file);
 
 describe.skipIf(dir === undefined)(`HL7 v2 official fixtures${dir === undefined ? ` (${skipReason('hl7v2')})` : ''}`, () => {
   const root = dir as string;
-  const files = dir === undefined ? [] : hl7Files(root);
+  const files = dir === undefined ? [] : filesUnder(root, isHl7MessageFile);
   const rel = (f: string): string => path.relative(root, f);
 
   it('finds the examples, including files without extension', () => {
