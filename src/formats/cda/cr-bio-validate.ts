@@ -56,6 +56,7 @@ const ucum = (unit: string | undefined, field: string): Check =>
 
 /** A LOINC-coded analysis needs code, displayName and codeSystem; otherwise a translation. */
 function analysisCode(item: { code?: CodedValue; translation?: CodedValue; label?: string }, f: string): Check {
+  if (item.label !== undefined && typeof item.label !== 'string') return fail(`${f}.label`, 'expected a text');
   if (item.code) {
     const c = coded(item.code, `${f}.code`, true);
     if (!c.ok) return c;

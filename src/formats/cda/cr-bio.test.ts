@@ -261,6 +261,11 @@ describe('buildCrBio — input errors name the field and the rule', () => {
     expect(buildCrBio(withResult({ ...GLUCOSE, status: 'aborted', value: undefined, interpretation: undefined, referenceRange: undefined })).ok).toBe(true);
   });
 
+  it('a label that is not a text is refused, naming the field (fast-check counterexample)', () => {
+    const r = buildCrBio(sampleCrBio({ biochemistry: [{ ...TSH, label: { name: 0 } } as unknown as LabResult] }));
+    expect(r.ok ? 'ok' : `${r.error.field}: ${r.error.rule}`).toMatch(/label: expected a text$/);
+  });
+
   it('never throws on garbage', () => {
     for (const bad of [null, undefined, 42, {}, { body: null }, { ...sampleCrBio(), body: { kind: 'cr-bio' } }, { ...sampleCrBio(), body: { kind: 'cr-bio', chapters: [null], pdfCopy: null } }]) {
       const r = buildCrBio(bad as unknown as CrBioInput);

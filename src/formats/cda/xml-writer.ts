@@ -32,16 +32,20 @@ export function element(name: string, attributes?: Attributes): XmlElement {
   if (attributes) {
     for (const key in attributes) {
       const value = attributes[key];
-      if (value !== undefined) serialized += ` ${key}="${escapeAttribute(value)}"`;
+      if (value !== undefined) serialized += ` ${key}="${escapeAttribute(String(value))}"`;
     }
   }
   return { name, attributes: serialized, children: undefined };
 }
 
-/** Appends a child element (HL7 namespace) with optional attributes and text; returns it. */
+/**
+ * Appends a child element (HL7 namespace) with optional attributes and text; returns it. Values
+ * are coerced to text so that a model field of the wrong type can never produce malformed XML
+ * (the model validators reject such fields first, naming them).
+ */
 export function add(parent: XmlElement, name: string, attributes?: Attributes, text?: string): XmlElement {
   const child = element(name, attributes);
-  if (text !== undefined) child.children = [escapeText(text)];
+  if (text !== undefined) child.children = [escapeText(String(text))];
   (parent.children ??= []).push(child);
   return child;
 }
