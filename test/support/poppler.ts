@@ -1,29 +1,47 @@
 /**
  * Test helper: poppler-utils (Debian package `poppler-utils`) as an independent PDF reader —
- * pdftotext, pdfinfo, pdffonts, pdftoppm. Without it the tests that need it are skipped with
- * `POPPLER_SKIP_REASON`, except in CI (`CI=true`), where a missing poppler is a failure.
+ * pdftotext, pdfinfo, pdffonts, pdftoppm — and qpdf (Debian package `qpdf`) as an independent
+ * checker of the file structure (cross-reference table, object syntax, stream lengths and
+ * compression). Without them the tests that need them are skipped with `POPPLER_SKIP_REASON`,
+ * except in CI (`CI=true`), where a missing tool is a failure.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-function has(tool: string): boolean {
+function has(tool: string, versionFlag = '-v'): boolean {
   try {
-    execFileSync(tool, ['-v'], { stdio: 'ignore' });
+    execFileSync(tool, [versionFlag], { stdio: 'ignore' });
     return true;
   } catch {
     return false;
   }
 }
 
-export const POPPLER_SKIP_REASON = 'skipped: poppler-utils (pdftotext, pdftoppm, pdfinfo) not installed — apt-get install -y poppler-utils';
+export const POPPLER_SKIP_REASON = 'skipped: poppler-utils or qpdf not installed — apt-get install -y poppler-utils qpdf';
 
-/** True when poppler-utils is installed; throws when CI=true and it is not. */
+/** True when poppler-utils and qpdf are installed; throws when CI=true and they are not. */
 export function requirePoppler(): boolean {
-  const available = ['pdftotext', 'pdftoppm', 'pdfinfo', 'pdffonts'].every(has);
-  if (!available && process.env.CI === 'true') throw new Error('poppler-utils is required when CI=true (apt-get install -y poppler-utils)');
+  const available = ['pdftotext', 'pdftoppm', 'pdfinfo', 'pdffonts'].every((tool) => has(tool)) && has('qpdf', '--version');
+  if (!available && process.env.CI === 'true') throw new Error('poppler-utils and qpdf are required when CI=true (apt-get install -y poppler-utils qpdf)');
   return available;
+}
+
+/**
+ * qpdf's structural check: the empty list when it finds no error and no warning, else its
+ * messages (qpdf exits 2 on errors, 3 on warnings).
+ */
+export function qpdfProblems(pdf: Uint8Array): string[] {
+  return withPdf(pdf, (file) => {
+    try {
+      execFileSync('qpdf', ['--check', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      return [];
+    } catch (error) {
+      const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
+      return `${stdout}\n${stderr}`.split('\n').filter((l) => /error|warning/i.test(l));
+    }
+  });
 }
 
 function withPdf<T>(pdf: Uint8Array, run: (file: string, dir: string) => T): T {

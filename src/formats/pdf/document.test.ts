@@ -1,5 +1,6 @@
+import { DOMParser } from '@xmldom/xmldom';
 import { describe, expect, it } from 'vitest';
-import { pdfFonts, pdfInfo, pdfToText, POPPLER_SKIP_REASON, rasterizePage, requirePoppler } from '../../../test/support/poppler.ts';
+import { pdfFonts, pdfInfo, pdfToText, POPPLER_SKIP_REASON, qpdfProblems, rasterizePage, requirePoppler } from '../../../test/support/poppler.ts';
 import { readDataMatrix } from '../../../test/support/zxing.ts';
 import { decodeInsPayload, encodeInsPayload } from '../datamatrix/payload.ts';
 import { INS_OID } from '../ins/oid.ts';
@@ -46,7 +47,7 @@ async function render(input: DocumentPdfInput): Promise<Uint8Array> {
 }
 
 const latin1 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('latin1');
-/** The XMP packet, which pdfkit writes uncompressed in UTF-8. */
+/** The XMP packet, written uncompressed in UTF-8. */
 const xmpOf = (pdf: Uint8Array): string => /<x:xmpmeta[\s\S]*<\/x:xmpmeta>/.exec(Buffer.from(pdf).toString('utf8'))?.[0] ?? '';
 
 describe('exit document PDF: PDF/A-2b structure', () => {
@@ -71,8 +72,9 @@ describe('exit document PDF: PDF/A-2b structure', () => {
 
   it('writes a well-formed XMP packet even when the title holds XML-special characters', async () => {
     const xmp = xmpOf(await render(ldl({ title: 'Compte rendu <urgent> & suite' })));
-    expect(xmp).toContain('<rdf:li xml:lang="x-default">Compte rendu ‹urgent› et suite</rdf:li>');
-    expect(xmp.replace(/<[^>]*>/g, '')).not.toMatch(/[<>&]/);
+    expect(xmp).toContain('<rdf:li xml:lang="x-default">Compte rendu &lt;urgent&gt; &amp; suite</rdf:li>');
+    const parsed = new DOMParser().parseFromString(xmp, 'text/xml');
+    expect(parsed.getElementsByTagName('dc:title')[0]?.textContent).toBe('Compte rendu <urgent> & suite');
   });
 
   it('is byte-for-byte reproducible when the creation date is given', async () => {
@@ -81,11 +83,11 @@ describe('exit document PDF: PDF/A-2b structure', () => {
     expect(latin1(a)).toContain(`<xmp:CreateDate>2025-05-12T08:30:00Z</xmp:CreateDate>`);
   });
 
-  it('is byte-identical with and without the cross-document layout and subset caches (kerning, ligatures)', async () => {
+  it('is byte-identical with and without the cross-document shaping cache (kerning, ligatures)', async () => {
     const text = 'Efficace, affiné, « office » — AVA WAVE Tâ Ty Vo fl ffi ; suffixe fiche. ';
     const input = (n: number): DocumentPdfInput => ldl({ sections: [{ heading: 'Synthèse affinée', paragraphs: [text.repeat(n), text] }] });
-    const plain = loadEmbeddedFonts({ layoutCache: false, subsetCache: false });
-    const cached = loadEmbeddedFonts({ layoutCache: true, subsetCache: true });
+    const plain = loadEmbeddedFonts({ shapeCache: false });
+    const cached = loadEmbeddedFonts({ shapeCache: true });
     for (const n of [3, 5, 3]) {
       const [a, b] = await Promise.all([renderDocumentPdfWith(plain, input(n)), renderDocumentPdfWith(cached, input(n))]);
       expect(a.ok && b.ok).toBe(true);
@@ -118,6 +120,21 @@ describe.skipIf(!poppler)(`exit document PDF read back by poppler${poppler ? '' 
     ]) expect(text).toContain(expected);
   });
 
+  it('passes qpdf\'s structural check (cross-references, objects, streams), whatever the text', async () => {
+    const long = 'Anticonstitutionnellementanticonstitutionnellementanticonstitutionnellementanticonstitutionnellement';
+    const odd = 'Ligne\navec\r\nretours\t et tabulations, espaces  multiples, 1\u00a0000\u202fmg, 😀 漢字 (hors police), \\ ( ) <>';
+    for (const input of [ldl(), notQualified(), ldl({ title: odd, sections: [{ heading: long, paragraphs: [long.repeat(3), odd, ''] }] })]) {
+      expect(qpdfProblems(await render(input))).toEqual([]);
+    }
+  });
+
+  it('keeps every word of the text, cuts a word wider than the page, and breaks lines at newlines', async () => {
+    const long = 'Anticonstitutionnellement'.repeat(6);
+    const text = pdfToText(await render(ldl({ sections: [{ heading: 'Notes', paragraphs: [`Début ${long} fin.`, 'Première ligne\nDeuxième ligne'] }] })));
+    expect(text.replace(/\s+/g, '')).toContain(`Début${long}fin.`);
+    expect(text).toMatch(/Première ligne\s*\n\s*Deuxième ligne/);
+  });
+
   it('prints neither matricule nor DataMatrix for an identity that is not qualified', async () => {
     const text = pdfToText(await render(notQualified()));
     expect(text).toContain("Statut de l'identité : Identité provisoire");
@@ -134,6 +151,7 @@ describe.skipIf(!poppler)(`exit document PDF read back by poppler${poppler ? '' 
 
   it('has the document info and embedded Unicode fonts', async () => {
     const pdf = await render(ldl());
+    expect(pdfInfo(await render(ldl({ title: 'Compte rendu <urgent> & suite' }))).Title).toBe('Compte rendu <urgent> & suite');
     expect(pdfInfo(pdf)).toMatchObject({
       Title: 'Lettre de liaison à la sortie', Author: 'Dr Jean MARTIN', Subject: 'Lettre de liaison à la sortie',
       CreationDate: '2025-05-12T08:30:00Z', 'PDF version': '1.7', Encrypted: 'no', 'Metadata Stream': 'yes', 'Page size': '595.28 x 841.89 pts (A4)',

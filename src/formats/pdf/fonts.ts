@@ -4,25 +4,16 @@
  * used. The files ship in the repository beside this module and are read once per process,
  * on first use — the only file reads of formats/pdf.
  *
- * Speed: pdfkit parses a font given as bytes again for every document (≈ 70 ms for the two
- * DejaVu faces, most of the rendering time). It also accepts an already parsed fontkit font,
- * so both faces are parsed once, with the fontkit that pdfkit itself depends on, and shared by
- * all documents: each document still embeds its own subset. Rendering is synchronous, so no
- * two documents use a font at the same time.
- *
- * Text shaping (fontkit `layout`, OpenType kerning and ligatures) is the next cost: pdfkit
- * shapes word by word and caches per document only. The shared fonts remember the shaped
- * words across documents (bounded); each call gets fresh position objects because pdfkit
- * scales them in place. The output is byte-identical with and without this cache (tested).
- *
- * Each document embeds a subset of each face (the glyphs it uses). fontkit's subset writer
- * decoded and re-encoded every glyph and table for every document (a third of the rendering
- * time); `subset.ts` writes the same bytes from glyph data read once per process (tested
- * against fontkit), and the shared fonts hand it to pdfkit through `createSubset`.
+ * A face gives what layout and embedding need: metrics, and text shaped into glyphs with
+ * their advances (fontkit's OpenType layout: kerning and ligatures such as "fi"). Shaping is
+ * the costly part (≈ 0.1 ms per word), so shaped words are remembered across documents,
+ * bounded; French clinical prose reuses a few thousand words. The output is byte-identical
+ * with and without this cache (tested). Subsets for embedding are written by `subset.ts` from
+ * glyph data read once per process.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { TrueTypeGlyphSource, TrueTypeSubset, type FontSubset } from './subset.ts';
+import { TrueTypeGlyphSource } from './subset.ts';
 
 export const FONT_REGULAR = 'DejaVuSans';
 export const FONT_BOLD = 'DejaVuSans-Bold';
@@ -34,104 +25,121 @@ const FILES = {
 
 export type FontName = keyof typeof FILES;
 
-/** The part of a fontkit font that pdfkit relies on to accept it as a font source. */
+/** Text shaped into glyphs: ids, advances in font units, and the text each glyph stands for. */
+export interface ShapedText {
+  glyphs: readonly number[];
+  advances: readonly number[];
+  /** Characters of each glyph (several for a ligature), for the ToUnicode map. */
+  texts: readonly string[];
+  /** Sum of the advances, in font units. */
+  width: number;
+}
+
+/** What we use of a fontkit font. */
 interface FontkitFont {
-  layout: (text: string, ...options: unknown[]) => GlyphRun;
-  createSubset: () => FontSubset;
+  layout(text: string): { glyphs: Array<{ id: number; codePoints: number[] }>; positions: Array<{ xAdvance: number }> };
   postscriptName: string;
+  unitsPerEm: number;
+  ascent: number;
+  descent: number;
+  lineGap: number;
+  /** Undefined when the OS/2 table is older than version 2 (DejaVu's). */
+  capHeight: number | undefined;
+  italicAngle: number;
+  glyphForCodePoint(codePoint: number): { bbox: { maxY: number } };
+  bbox: { minX: number; minY: number; maxX: number; maxY: number };
 }
 
-/** What pdfkit reads of a fontkit GlyphRun. */
-interface GlyphRun {
-  glyphs: unknown[];
-  positions: GlyphPosition[];
-  readonly advanceWidth: number;
-}
+/** Shaped words kept per face. */
+const SHAPE_CACHE_SIZE = 20_000;
 
-interface GlyphPosition {
-  xAdvance: number;
-  yAdvance: number;
-  xOffset: number;
-  yOffset: number;
-}
+export class FontFace {
+  readonly postscriptName: string;
+  readonly unitsPerEm: number;
+  readonly ascent: number;
+  readonly descent: number;
+  readonly lineGap: number;
+  readonly capHeight: number;
+  readonly italicAngle: number;
+  readonly bbox: readonly [number, number, number, number];
+  /** Advance of a space, font units. */
+  readonly spaceWidth: number;
+  readonly space: ShapedText;
+  private readonly cache = new Map<string, ShapedText>();
 
-/** Shaped words kept per font; French clinical prose reuses a few thousand words. */
-const LAYOUT_CACHE_SIZE = 20_000;
+  constructor(private readonly font: FontkitFont, readonly glyphSource: TrueTypeGlyphSource, private readonly cacheShapes: boolean) {
+    this.postscriptName = font.postscriptName;
+    this.unitsPerEm = font.unitsPerEm;
+    this.ascent = font.ascent;
+    this.descent = font.descent;
+    this.lineGap = font.lineGap;
+    // Without an OS/2 cap height, the top of "H" is the cap height by definition.
+    this.capHeight = font.capHeight ?? font.glyphForCodePoint(0x48).bbox.maxY;
+    this.italicAngle = font.italicAngle;
+    this.bbox = [font.bbox.minX, font.bbox.minY, font.bbox.maxX, font.bbox.maxY];
+    this.space = this.shape(' ');
+    this.spaceWidth = this.space.width;
+  }
 
-const copyPosition = (p: GlyphPosition): GlyphPosition => ({ xAdvance: p.xAdvance, yAdvance: p.yAdvance, xOffset: p.xOffset, yOffset: p.yOffset });
-
-function freshRun(glyphs: unknown[], positions: GlyphPosition[]): GlyphRun {
-  const run = {
-    glyphs,
-    positions: positions.map(copyPosition),
-    get advanceWidth(): number {
-      let width = 0;
-      for (const p of run.positions) width += p.xAdvance;
-      return width;
-    },
-  };
-  return run;
-}
-
-/** Memoises `layout(text)` without options; calls with features or script go straight through. */
-function cacheLayout(font: FontkitFont): void {
-  const layout = font.layout.bind(font);
-  const cache = new Map<string, { glyphs: unknown[]; positions: GlyphPosition[] }>();
-  font.layout = (text: string, ...options: unknown[]): GlyphRun => {
-    if (options.some((o) => o !== undefined)) return layout(text, ...options);
-    let shaped = cache.get(text);
-    if (!shaped) {
-      const run = layout(text);
-      shaped = { glyphs: run.glyphs, positions: run.positions.map(copyPosition) };
-      if (cache.size >= LAYOUT_CACHE_SIZE) cache.delete(cache.keys().next().value ?? '');
-      cache.set(text, shaped);
+  /** Shapes a piece of text (a word, usually) with the font's default OpenType features. */
+  shape(text: string): ShapedText {
+    const cached = this.cache.get(text);
+    if (cached) return cached;
+    const run = this.font.layout(text);
+    const glyphs = run.glyphs.map((g) => g.id);
+    const advances = run.positions.map((p) => p.xAdvance);
+    const texts = run.glyphs.map((g) => String.fromCodePoint(...g.codePoints));
+    const shaped: ShapedText = { glyphs, advances, texts, width: advances.reduce((a, b) => a + b, 0) };
+    if (this.cacheShapes) {
+      if (this.cache.size >= SHAPE_CACHE_SIZE) this.cache.delete(this.cache.keys().next().value ?? '');
+      this.cache.set(text, shaped);
     }
-    return freshRun(shaped.glyphs, shaped.positions);
-  };
+    return shaped;
+  }
+
+  /** Width of text at a size, in points. */
+  widthOf(text: string, size: number): number {
+    return (this.shape(text).width * size) / this.unitsPerEm;
+  }
+
+  /** Height of a line at a size (ascent to descent plus the font's line gap), in points. */
+  lineHeight(size: number): number {
+    return ((this.ascent - this.descent + this.lineGap) * size) / this.unitsPerEm;
+  }
 }
 
-export type EmbeddedFonts = ReadonlyMap<FontName, PDFKit.Mixins.PDFFontSource>;
+export type EmbeddedFonts = ReadonlyMap<FontName, FontFace>;
 
 let shared: EmbeddedFonts | undefined;
 
 function loadFontkit(): { create: (data: Uint8Array) => unknown } {
-  // The fontkit pdfkit depends on, resolved from pdfkit's own location.
-  const requireFromPdfkit = createRequire(createRequire(import.meta.url).resolve('pdfkit'));
-  return requireFromPdfkit('fontkit') as { create: (data: Uint8Array) => unknown };
+  return createRequire(import.meta.url)('fontkit') as { create: (data: Uint8Array) => unknown };
 }
 
 function isFontkitFont(font: unknown): font is FontkitFont {
-  return typeof font === 'object' && font !== null && typeof (font as FontkitFont).layout === 'function';
+  return typeof font === 'object' && font !== null && typeof (font as FontkitFont).layout === 'function' && typeof (font as FontkitFont).unitsPerEm === 'number';
 }
 
-/** The two faces, parsed once per process, as pdfkit font sources. */
+/** The two faces, parsed once per process. */
 export function embeddedFonts(): EmbeddedFonts {
-  shared ??= loadEmbeddedFonts({ layoutCache: true, subsetCache: true });
+  shared ??= loadEmbeddedFonts({ shapeCache: true });
   return shared;
 }
 
 export interface FontLoadOptions {
-  /** Shaped words remembered across documents. */
-  layoutCache: boolean;
-  /** Subsets written by `subset.ts` from glyphs read once per process, instead of fontkit's. */
-  subsetCache: boolean;
+  /** Shaped words remembered across documents (tests compare the output without it). */
+  shapeCache: boolean;
 }
 
-/** Reads and parses both faces (tests compare the output with and without each cache). */
+/** Reads and parses both faces. */
 export function loadEmbeddedFonts(options: FontLoadOptions): EmbeddedFonts {
   const fontkit = loadFontkit();
-  const fonts = new Map<FontName, PDFKit.Mixins.PDFFontSource>();
+  const fonts = new Map<FontName, FontFace>();
   for (const [name, file] of Object.entries(FILES) as Array<[FontName, string]>) {
     const bytes = new Uint8Array(readFileSync(new URL(`./fonts/${file}`, import.meta.url)));
     const font = fontkit.create(bytes);
     if (!isFontkitFont(font)) throw new Error(`fonts/${file} is not a single TrueType font`);
-    if (options.layoutCache) cacheLayout(font);
-    if (options.subsetCache) {
-      const source = new TrueTypeGlyphSource(bytes);
-      font.createSubset = () => new TrueTypeSubset(source);
-    }
-    // pdfkit takes a parsed fontkit font as it takes bytes; its typings only know the latter.
-    fonts.set(name, font as unknown as PDFKit.Mixins.PDFFontSource);
+    fonts.set(name, new FontFace(font, new TrueTypeGlyphSource(bytes), options.shapeCache));
   }
   return fonts;
 }

@@ -8,7 +8,7 @@ interface FontkitFont {
   glyphsForString(text: string): Array<{ id: number }>;
   createSubset(): { includeGlyph(id: number): number; encode(): Uint8Array };
 }
-const fontkit = createRequire(createRequire(import.meta.url).resolve('pdfkit'))('fontkit') as { create(data: Uint8Array): FontkitFont };
+const fontkit = createRequire(import.meta.url)('fontkit') as { create(data: Uint8Array): FontkitFont };
 
 describe.each(['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf'])('TrueType subset of %s', (file) => {
   const bytes = new Uint8Array(readFileSync(new URL(`./fonts/${file}`, import.meta.url)));

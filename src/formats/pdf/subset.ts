@@ -1,14 +1,12 @@
 /**
  * TrueType subsetting for the embedded fonts, fast enough to run for every document.
  *
- * pdfkit embeds, per document, a subset of each font holding the glyphs the document uses
- * (`font.createSubset()`, then `includeGlyph(id)` while text is written and `encode()` when
- * the document ends). fontkit's TrueType subset decodes every glyph outline with its
- * structure library just to learn whether it is composite, and re-encodes every table field
- * by field: about a third of a document's rendering time. This subset writes the same file,
- * byte for byte (tested against fontkit), from the font's raw tables: each glyph's bytes,
- * composite components and metrics are read once per process and kept; the fixed tables are
- * copied as they are.
+ * Each document embeds a subset of each font holding the glyphs it uses (`includeGlyph(id)`
+ * while text is written, `encode()` when the document is written). fontkit's own TrueType
+ * subset decodes every glyph outline just to learn whether it is composite, and re-encodes
+ * every table field by field; this one writes the same file, byte for byte (tested against
+ * fontkit), from the font's raw tables: each glyph's bytes, composite components and metrics
+ * are read once per process and kept; the fixed tables are copied as they are.
  *
  * Tables written, in fontkit's order (the ones PDF needs of an embedded TrueType font,
  * ISO 32000-1 §9.9): head, hhea, loca, maxp, cvt , prep, glyf, hmtx, fpgm. Like fontkit:
@@ -16,13 +14,6 @@
  * font's own format, one long metric per glyph in hmtx, no padding between tables.
  * TrueType references: OpenType spec, "glyf" (composite glyph description) and "loca".
  */
-
-/** What pdfkit uses of a fontkit subset. */
-export interface FontSubset {
-  readonly cff?: undefined;
-  includeGlyph(glyph: number | { id: number }): number;
-  encode(): Uint8Array;
-}
 
 interface GlyphData {
   /** The glyph's bytes in the font's glyf table (empty for a glyph without outline). */
@@ -131,8 +122,7 @@ export class TrueTypeGlyphSource {
 }
 
 /** One document's subset: new glyph ids in order of first use, glyph 0 (.notdef) first. */
-export class TrueTypeSubset implements FontSubset {
-  readonly cff = undefined;
+export class TrueTypeSubset {
   readonly glyphs: number[] = [];
   readonly mapping = new Map<number, number>();
 
@@ -140,8 +130,7 @@ export class TrueTypeSubset implements FontSubset {
     this.includeGlyph(0);
   }
 
-  includeGlyph(glyph: number | { id: number }): number {
-    const gid = typeof glyph === 'object' ? glyph.id : glyph;
+  includeGlyph(gid: number): number {
     let mapped = this.mapping.get(gid);
     if (mapped === undefined) {
       mapped = this.glyphs.length;
