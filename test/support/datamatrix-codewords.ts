@@ -12,13 +12,15 @@ const DATA_CAPACITY: Record<number, number> = {
 };
 
 export interface ModeSegment {
-  mode: 'ASCII' | 'C40' | 'Text' | 'X12' | 'EDIFACT';
+  mode: 'ASCII' | 'C40' | 'Text' | 'X12' | 'EDIFACT' | 'Base256';
   text: string;
 }
 
 export interface ReadCodewords {
   /** Data codewords, pads included. */
   data: number[];
+  /** Every codeword in placement order: data, then the (interleaved) error correction. */
+  all: number[];
   segments: ModeSegment[];
   /** Concatenated text of all segments (pads excluded). */
   text: string;
@@ -39,7 +41,7 @@ export function readDataMatrixCodewords(size: number, modules: ArrayLike<number>
   const codewords = placementOrder(n, n).map((bits) => bits.reduce((byte, [row, col]) => (byte << 1) | (dark(row, col) ? 1 : 0), 0));
   const data = codewords.slice(0, capacity);
   const segments = decodeModes(data);
-  return { data, segments, text: segments.map((s) => s.text).join('') };
+  return { data, all: codewords, segments, text: segments.map((s) => s.text).join('') };
 }
 
 /** For each codeword in order, the (row, col) of its 8 bits, most significant first (Annex F). */
@@ -94,6 +96,7 @@ function decodeModes(data: number[]): ModeSegment[] {
   const segments: ModeSegment[] = [];
   let segment: ModeSegment = { mode: 'ASCII', text: '' };
   const switchTo = (mode: ModeSegment['mode']): void => {
+    shift = 0; // a pending shift (e.g. a Shift 1 pad) ends with its segment
     if (segment.text.length > 0) segments.push(segment);
     segment = { mode, text: '' };
   };
@@ -117,10 +120,26 @@ function decodeModes(data: number[]): ModeSegment[] {
       else if (cw === 238) switchTo('X12');
       else if (cw === 240) switchTo('EDIFACT');
       else if (cw === 235) upperShift = true;
-      else throw new Error(`codeword ${cw} (Base 256, FNC1, ECI…) not supported by this helper`);
+      else if (cw === 231) {
+        // Base 256: length then bytes, each randomised by the 255-state algorithm of its
+        // 1-based position; length 0 runs to the end of the symbol.
+        const unrandomise = (at: number): number => {
+          const v = (data[at] ?? 0) - (((149 * (at + 1)) % 255) + 1);
+          return v < 0 ? v + 256 : v;
+        };
+        let length = unrandomise(i++);
+        if (length === 0) length = data.length - i;
+        else if (length >= 250) length = 250 * (length - 249) + unrandomise(i++);
+        switchTo('Base256');
+        for (let k = 0; k < length; k++) segment.text += String.fromCharCode(unrandomise(i++));
+        switchTo('ASCII');
+      }
+      else throw new Error(`codeword ${cw} (FNC1, ECI, Structured Append…) not supported by this helper`);
     } else if (mode === 'EDIFACT') {
       // Four 6-bit values per 3 codewords; after the unlatch value (0x1F) the rest of its
-      // codeword is padding and ASCII resumes at the next codeword.
+      // codeword is padding and ASCII resumes at the next codeword. With 2 codewords or fewer
+      // left at the start of a group, they are ASCII (ISO/IEC 16022 §5.2.8.2).
+      if (data.length - i <= 2) { switchTo('ASCII'); continue; }
       const start = i;
       const bits = ((data[i] ?? 0) << 16) | ((data[i + 1] ?? 0) << 8) | (data[i + 2] ?? 0);
       i += 3;

@@ -6,4 +6,7 @@ export {
   decodeInsPayload, encodeInsPayload, GS, INS_DATAMATRIX_HEADER, INS_DATAMATRIX_VERSION,
   type DecodedInsPayload, type InsDataMatrixContent, type InsPayloadInput,
 } from './payload.ts';
-export { insSymbolMatrix, renderInsSymbolPng, renderInsSymbolSvg, type DataMatrixSymbol, type SymbolImageOptions } from './symbol.ts';
+export { encodeEcc200, type Ecc200Options } from './ecc200.ts';
+export {
+  insSymbolMatrix, renderInsSymbolPng, renderInsSymbolSvg, renderSymbolPng, renderSymbolSvg, type DataMatrixSymbol, type SymbolImageOptions,
+} from './symbol.ts';

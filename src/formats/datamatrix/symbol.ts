@@ -1,21 +1,21 @@
 /**
- * The DataMatrix INS symbol (identity.md §8): ISO/IEC 16022 ECC200, square, drawn by bwip-js.
+ * The DataMatrix INS symbol (identity.md §8): ISO/IEC 16022 ECC200, square, from our encoder
+ * (ecc200.ts), drawn as a module matrix, a PNG or an SVG.
  *
  * The 26-character header must be C40-encoded or the ANS validator rejects the symbol
- * (ZXing.Net #403, zxing #1486, bwip-js #245): bwip-js / BWIPP option `c40headerlength: 26`
- * (bwip-js PR #283, BWIPP #216) forces it. GS (0x1D) is passed as the raw character, so no
- * `parse` escapes are needed and a `^` in the data could never be misread.
+ * (ZXing.Net #403, zxing #1486, bwip-js #245): the encoder latches C40 at the first codeword
+ * for it (`c40HeaderLength`, as bwip-js / BWIPP `c40headerlength: 26`). GS (0x1D) is passed as
+ * the raw character, so no escapes are needed and a `^` in the data could never be misread.
+ *
+ * No cache: a symbol takes a few hundredths of a millisecond to encode, about what looking up
+ * and copying a cached matrix costs (bwip-js needed ≈ 3–5 ms, hence the cache it had).
  */
-import bwipjs from 'bwip-js';
+import { deflateSync } from 'node:zlib';
 import { fail, ok, type Result } from '../result.ts';
+import { encodeEcc200, type DataMatrixSymbol } from './ecc200.ts';
 import { INS_DATAMATRIX_HEADER } from './payload.ts';
 
-/** A square module matrix: `modules[row * size + column]` is 1 for a dark module. */
-export interface DataMatrixSymbol {
-  /** Modules per side, finder pattern included, quiet zone excluded (36 for a typical INS). */
-  size: number;
-  modules: Uint8Array;
-}
+export type { DataMatrixSymbol } from './ecc200.ts';
 
 export interface SymbolImageOptions {
   /** Pixels per module (PNG) or user units per module (SVG); default 4. */
@@ -24,82 +24,119 @@ export interface SymbolImageOptions {
   quietZone?: number;
 }
 
-/** BWIPP options beyond the bwip-js typings. */
-type DataMatrixOptions = bwipjs.RenderOptions & { c40headerlength: number; format: 'square' };
-
-function bwipOptions(payload: string, image: SymbolImageOptions = {}): DataMatrixOptions {
-  const moduleSize = image.moduleSize ?? 4;
-  const quietZone = image.quietZone ?? 1;
-  return {
-    bcid: 'datamatrix',
-    text: payload,
-    format: 'square',
-    c40headerlength: INS_DATAMATRIX_HEADER.length,
-    scale: moduleSize,
-    // Opaque white: bwip-js leaves the background transparent by default, which readers that
-    // ignore alpha see as black.
-    backgroundcolor: 'FFFFFF',
-    // bwip-js paddings are in points at scale 1, i.e. in modules for datamatrix (2 units per module).
-    padding: quietZone * 2,
-  };
-}
-
-function checkPayload(payload: string): Result<string> {
-  if (payload.length === 0) return fail('DataMatrix', 'the payload must not be empty');
-  const wide = /[^\x00-\xff]/.exec(payload);
-  if (wide) return fail('DataMatrix', `character "${wide[0]}" is outside ISO 8859-1`);
-  return ok(payload);
-}
-
-const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
-
-/**
- * bwip-js needs ≈ 5 ms per symbol (BWIPP's PostScript run in JavaScript), a quarter of a
- * document's rendering; one patient's documents (LDL, ordonnances, CRO…) share their symbol,
- * so recent matrices are kept (bounded, per process, recomputable: no shared state).
- */
-const MATRIX_CACHE_SIZE = 256;
-const matrixCache = new Map<string, DataMatrixSymbol>();
-
 /** Encodes the payload to its module matrix (for vector drawing, e.g. in a PDF). */
 export function insSymbolMatrix(payload: string): Result<DataMatrixSymbol> {
-  const checked = checkPayload(payload);
-  if (!checked.ok) return checked;
-  let symbol = matrixCache.get(payload);
-  if (!symbol) {
-    try {
-      const [raw] = bwipjs.raw(bwipOptions(payload));
-      if (!raw || !('pixs' in raw) || raw.pixx !== raw.pixy) return fail('DataMatrix', 'bwip-js returned no square symbol');
-      symbol = { size: raw.pixx, modules: Uint8Array.from(raw.pixs) };
-    } catch (error) {
-      return fail('DataMatrix', `cannot encode: ${message(error)}`);
-    }
-    if (matrixCache.size >= MATRIX_CACHE_SIZE) matrixCache.delete(matrixCache.keys().next().value ?? '');
-    matrixCache.set(payload, symbol);
-  }
-  // A copy, so that no caller can alter the cached matrix.
-  return ok({ size: symbol.size, modules: symbol.modules.slice() });
+  // Clamped so that any short text still encodes (a real INS payload is always longer).
+  return encodeEcc200(payload, { c40HeaderLength: Math.min(INS_DATAMATRIX_HEADER.length, payload.length) });
 }
 
-/** PNG of the symbol (grey-level, quiet zone included). */
+/** PNG of the symbol: 1-bit grey, opaque white background, quiet zone included. */
 export async function renderInsSymbolPng(payload: string, options?: SymbolImageOptions): Promise<Result<Uint8Array>> {
-  const checked = checkPayload(payload);
-  if (!checked.ok) return checked;
-  try {
-    const png = await bwipjs.toBuffer(bwipOptions(payload, options));
-    return ok(new Uint8Array(png.buffer, png.byteOffset, png.byteLength));
-  } catch (error) {
-    return fail('DataMatrix', `cannot encode: ${message(error)}`);
-  }
+  const symbol = insSymbolMatrix(payload);
+  return symbol.ok ? renderSymbolPng(symbol.value, options) : symbol;
 }
 
-/** SVG of the symbol (quiet zone included). */
+/** SVG of the symbol (quiet zone included): a white rectangle and one path of the dark modules. */
 export function renderInsSymbolSvg(payload: string, options?: SymbolImageOptions): Result<string> {
-  const checked = checkPayload(payload);
-  if (!checked.ok) return checked;
-  try {
-    return ok(bwipjs.toSVG(bwipOptions(payload, options)));
-  } catch (error) {
-    return fail('DataMatrix', `cannot encode: ${message(error)}`);
+  const symbol = insSymbolMatrix(payload);
+  return symbol.ok ? renderSymbolSvg(symbol.value, options) : symbol;
+}
+
+/** PNG of any module matrix: 1-bit grey, opaque white background, quiet zone included. */
+export function renderSymbolPng(symbol: DataMatrixSymbol, options?: SymbolImageOptions): Result<Uint8Array> {
+  const geometry = imageGeometry(options);
+  return geometry.ok ? ok(symbolPng(symbol, geometry.value.moduleSize, geometry.value.quietZone)) : geometry;
+}
+
+/** SVG of any module matrix (quiet zone included). */
+export function renderSymbolSvg(symbol: DataMatrixSymbol, options?: SymbolImageOptions): Result<string> {
+  const geometry = imageGeometry(options);
+  return geometry.ok ? ok(symbolSvg(symbol, geometry.value.moduleSize, geometry.value.quietZone)) : geometry;
+}
+
+function imageGeometry(options: SymbolImageOptions = {}): Result<{ moduleSize: number; quietZone: number }> {
+  const moduleSize = options.moduleSize ?? 4;
+  const quietZone = options.quietZone ?? 1;
+  if (!Number.isInteger(moduleSize) || moduleSize < 1 || moduleSize > 100) return fail('DataMatrix', `moduleSize must be a whole number from 1 to 100, got ${moduleSize}`);
+  if (!Number.isInteger(quietZone) || quietZone < 0 || quietZone > 100) return fail('DataMatrix', `quietZone must be a whole number from 0 to 100, got ${quietZone}`);
+  return ok({ moduleSize, quietZone });
+}
+
+function symbolSvg({ size, modules }: DataMatrixSymbol, moduleSize: number, quietZone: number): string {
+  const side = (size + 2 * quietZone) * moduleSize;
+  let path = '';
+  // One rectangle per horizontal run of dark modules.
+  for (let row = 0; row < size; row++) {
+    for (let col = 0; col < size; col++) {
+      if (modules[row * size + col] !== 1) continue;
+      let end = col + 1;
+      while (end < size && modules[row * size + end] === 1) end++;
+      const x = (col + quietZone) * moduleSize;
+      const y = (row + quietZone) * moduleSize;
+      path += `M${x} ${y}h${(end - col) * moduleSize}v${moduleSize}h${-(end - col) * moduleSize}z`;
+      col = end;
+    }
   }
+  return `<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="${side}" height="${side}" viewBox="0 0 ${side} ${side}">`
+    + `<rect width="${side}" height="${side}" fill="#fff"/><path fill="#000" d="${path}"/></svg>\n`;
+}
+
+// PNG (ISO/IEC 15948): signature, IHDR, one zlib IDAT, IEND; each chunk with its CRC-32.
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+function symbolPng({ size, modules }: DataMatrixSymbol, moduleSize: number, quietZone: number): Uint8Array {
+  const side = (size + 2 * quietZone) * moduleSize;
+  const rowBytes = Math.ceil(side / 8);
+  // 1-bit grey, 1 = white: every scanline is filter byte 0 then the pixels, white by default.
+  const raw = new Uint8Array((rowBytes + 1) * side);
+  for (let y = 0; y < side; y++) raw.fill(0xff, y * (rowBytes + 1) + 1, (y + 1) * (rowBytes + 1));
+  for (let y = 0; y < side; y++) raw[y * (rowBytes + 1)] = 0;
+  for (let row = 0; row < size; row++) {
+    for (let col = 0; col < size; col++) {
+      if (modules[row * size + col] !== 1) continue;
+      const x0 = (col + quietZone) * moduleSize;
+      for (let dy = 0; dy < moduleSize; dy++) {
+        const line = ((row + quietZone) * moduleSize + dy) * (rowBytes + 1) + 1;
+        for (let x = x0; x < x0 + moduleSize; x++) raw[line + (x >> 3)]! &= ~(0x80 >> (x & 7));
+      }
+    }
+  }
+  const header = new Uint8Array(13);
+  const view = new DataView(header.buffer);
+  view.setUint32(0, side);
+  view.setUint32(4, side);
+  header.set([1, 0, 0, 0, 0], 8); // bit depth 1, colour type 0 (grey), deflate, filter 0, no interlace
+  const chunks = [pngChunk('IHDR', header), pngChunk('IDAT', deflateSync(raw)), pngChunk('IEND', new Uint8Array(0))];
+  const png = new Uint8Array(PNG_SIGNATURE.length + chunks.reduce((sum, chunk) => sum + chunk.length, 0));
+  png.set(PNG_SIGNATURE, 0);
+  let at = PNG_SIGNATURE.length;
+  for (const chunk of chunks) {
+    png.set(chunk, at);
+    at += chunk.length;
+  }
+  return png;
+}
+
+function pngChunk(type: string, data: Uint8Array): Uint8Array {
+  const chunk = new Uint8Array(12 + data.length);
+  const view = new DataView(chunk.buffer);
+  view.setUint32(0, data.length);
+  for (let i = 0; i < 4; i++) chunk[4 + i] = type.charCodeAt(i);
+  chunk.set(data, 8);
+  view.setUint32(8 + data.length, crc32(chunk.subarray(4, 8 + data.length)));
+  return chunk;
+}
+
+/** CRC-32 of PNG chunks (ISO 3309, reflected polynomial 0xEDB88320). */
+const CRC_TABLE = new Uint32Array(256).map((_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+function crc32(bytes: Uint8Array): number {
+  let crc = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) crc = CRC_TABLE[(crc ^ bytes[i]!) & 0xff]! ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
 }
