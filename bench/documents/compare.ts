@@ -4,11 +4,12 @@
  * previous commit, extracted with `git archive`), interleaved in rounds so that both sides see
  * the same load on a shared machine. Reports the median CPU time per document of 8 rounds.
  *
- *   mkdir /tmp/before && git archive <commit> src | tar -x -C /tmp/before
- *   BENCH_BASELINE=/tmp/before npx tsx bench/documents/compare.ts
+ *   mkdir -p .tmp/before && git archive <commit> src | tar -x -C .tmp/before
+ *   BENCH_BASELINE=.tmp/before npx tsx bench/documents/compare.ts
  *
- * The baseline's modules are loaded from its own path, so both versions live side by side
- * (they share node_modules: pdfkit, fontkit, bwip-js are the same).
+ * The baseline's modules are loaded from its own path, so both versions live side by side;
+ * the baseline sits under the repository so that it resolves the same node_modules (pdfkit,
+ * fontkit and bwip-js, which older versions need, are dev dependencies).
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';

@@ -5,7 +5,7 @@
  *   A. PDF/A-2b rendering (`renderDocumentPdf`) of a lettre de liaison of 1–2 pages:
  *      A1 qualified identity, a different patient for every document (so the DataMatrix INS is
  *         encoded every time: the realistic case);
- *      A2 qualified identity, the same patient every time (DataMatrix symbol from the cache);
+ *      A2 qualified identity, the same patient every time;
  *      A3 identity not qualified (no matricule, no DataMatrix);
  *      A4 peer library, doing less: a bare pdfkit document with the same text in Helvetica (not
  *         embedded), no PDF/A, no banner, no DataMatrix: pdfkit's own cost for the text (our
@@ -19,6 +19,7 @@
  *   E. CR-BIO level 3 generation (`buildCrBio`): E1 the test sample (6 results), E2 50 results
  *      and a 50 kB PDF copy.
  *
+ * First, DataMatrix INS symbols per second, ours against bwip-js (datamatrix.ts).
  * No peer library does the same work (CDA, INS DataMatrix, PDF/A banner), so A4 gives pdfkit's
  * floor: the least it costs for the same text. Each run is bounded by a count and a duration, after
  * an unmeasured warm-up; except C3, everything runs on this process's main thread, one
@@ -39,6 +40,7 @@ import { pdfOfSize, sampleDocument } from '../../test/support/cda.ts';
 import { manyResults, sampleCrBio } from '../../test/support/cr-bio.ts';
 import { fixturesDir } from '../../test/support/fixtures.ts';
 import { fmt, memoryPeaks, memorySnapshot, mib, summarizeLatencies, type LatencySummary } from '../support/stats.ts';
+import { runDataMatrixBench } from './datamatrix.ts';
 import { barePdfkit, composeLdl, LDL_SECTIONS, pageCount, pdfBytes, pdfInput } from './inputs.ts';
 
 interface Limits {
@@ -167,10 +169,12 @@ export async function runDocumentsBench(): Promise<void> {
   console.log(`\nDocuments — lettre de liaison: ${LDL_SECTIONS.length} sections, ${fmt(LDL_SECTIONS.flatMap((s) => s.paragraphs).join('').length)} characters of text; `
     + `qualified PDF: ${pageCount(sample)} pages, ${fmt(sample.byteLength / 1000, 1)} kB`);
 
+  runDataMatrixBench();
+
   // A. PDF
   const pdfRuns = [
     await measure('A1 PDF/A, qualified, new patient each doc (DataMatrix encoded)', PDF, async (i) => (await pdfBytes(pdfInput(i, 'new-qualified'))).byteLength),
-    await measure('A2 PDF/A, qualified, same patient (DataMatrix cached)', PDF, async (i) => (await pdfBytes(pdfInput(i, 'same-qualified'))).byteLength),
+    await measure('A2 PDF/A, qualified, same patient', PDF, async (i) => (await pdfBytes(pdfInput(i, 'same-qualified'))).byteLength),
     await measure('A3 PDF/A, not qualified (no DataMatrix)', PDF, async (i) => (await pdfBytes(pdfInput(i, 'not-qualified'))).byteLength),
     await measure('A4 peer: bare pdfkit, Helvetica, same text', PDF, (i) => barePdfkit(pdfInput(i, 'not-qualified'))),
   ];

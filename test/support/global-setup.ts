@@ -3,7 +3,7 @@
  * (PGlite: from a data dump; PostgreSQL: CREATE DATABASE … TEMPLATE), because creating and
  * migrating a PGlite database costs seconds.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import pg from 'pg';
@@ -36,8 +36,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await handle.close();
   project.provide('pgliteTemplate', dumpFile);
 
+  const removeDump = (): Promise<void> => rm(dumpFile, { force: true });
+
   const base = process.env.TEST_DATABASE_URL;
-  if (!base) { project.provide('postgresTemplate', ''); return async () => {}; }
+  if (!base) { project.provide('postgresTemplate', ''); return removeDump; }
   const admin = new pg.Client({ connectionString: base });
   await admin.connect();
   await admin.query(`drop database if exists ${TEMPLATE_DB}`);
@@ -50,5 +52,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
     for (const row of leftovers.rows) await admin.query(`drop database if exists "${row.datname}" with (force)`);
     await admin.query(`drop database if exists ${TEMPLATE_DB} with (force)`);
     await admin.end();
+    await removeDump();
   };
 }
