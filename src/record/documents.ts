@@ -10,10 +10,12 @@ import { DOCUMENT_TYPES, isDocumentTypeKey, type DocumentTypeKey } from '../form
 import type { DocumentSection } from '../formats/pdf/index.ts';
 import type { IdentityService } from '../identity/index.ts';
 import { audit } from '../platform/audit/index.ts';
+import { enqueue } from '../platform/jobs/index.ts';
 import { DomainError } from '../platform/errors.ts';
 import type { Config } from '../platform/config.ts';
 import type { Database } from '../platform/db/index.ts';
 import { composeExitDocument, newDocumentOid, type Professional } from './compose.ts';
+import { DEFAULT_DISTRIBUTION, DOCUMENT_VALIDATED_QUEUE, type Distribution, type DocumentValidatedEvent } from './distribution.ts';
 import { stays, documents } from './tables.ts';
 
 export type DocumentRow = typeof documents.$inferSelect;
@@ -34,6 +36,7 @@ export interface DocumentView {
   sections: DocumentSection[];
   author: Professional;
   legalAuthenticator?: Professional;
+  distribution: Distribution;
   createdAt: string;
   validatedAt?: string;
 }
@@ -44,7 +47,8 @@ function view(row: DocumentRow): DocumentView {
   const type = row.type as DocumentTypeKey;
   return {
     id: row.id, identityId: row.identityId, type, typeLabel: DOCUMENT_TYPES[type].label, status: row.status, title: row.title,
-    cdaId: row.cdaId, setId: row.setId, version: row.version, sections: row.sections, author: row.author, createdAt: row.createdAt.toISOString(),
+    cdaId: row.cdaId, setId: row.setId, version: row.version, sections: row.sections, author: row.author, distribution: row.distribution,
+    createdAt: row.createdAt.toISOString(),
     ...(row.stayId ? { stayId: row.stayId } : {}),
     ...(row.replacesId ? { replacesId: row.replacesId } : {}),
     ...(row.legalAuthenticator ? { legalAuthenticator: row.legalAuthenticator } : {}),
@@ -59,7 +63,19 @@ export interface NewDocument {
   title?: string;
   sections: DocumentSection[];
   author: Professional;
+  distribution?: Partial<Distribution>;
 }
+
+/** What the intermediation platform needs of a validated document. */
+export interface ValidatedDocument {
+  document: DocumentView;
+  pdf: Buffer;
+  cda: string;
+  /** CDA id of the version this one replaces. */
+  replacesCdaId?: string;
+}
+
+const distributionOf = (base: Distribution, changes: Partial<Distribution> | undefined): Distribution => ({ ...base, ...(changes ?? {}) });
 
 export function createDocumentService(deps: { db: Database; identities: IdentityService; establishment: Config['establishment'] }) {
   const { db } = deps;
@@ -77,17 +93,19 @@ export function createDocumentService(deps: { db: Database; identities: Identity
       const [row] = await db.insert(documents).values({
         identityId: input.identityId, stayId: input.stayId ?? null, type: input.type,
         title: input.title ?? DOCUMENT_TYPES[input.type].defaultTitle, sections: input.sections, author: input.author,
+        distribution: distributionOf(DEFAULT_DISTRIBUTION, input.distribution),
         cdaId: newDocumentOid(), setId: newDocumentOid(), createdBy: actor,
       }).returning();
       await audit(db, { actor, action: 'document.create', subjectType: 'document', subjectId: row!.id, details: { identity: input.identityId, type: input.type } });
       return view(row!);
     },
 
-    async updateDraft(id: string, changes: { title?: string; sections?: DocumentSection[]; author?: Professional }, actor: string): Promise<DocumentView> {
+    async updateDraft(id: string, changes: { title?: string; sections?: DocumentSection[]; author?: Professional; distribution?: Partial<Distribution> }, actor: string): Promise<DocumentView> {
       const row = await load(id);
       if (row.status !== 'draft') throw new DocumentError('not_draft', 'Seul un brouillon peut être modifié : créez une nouvelle version', 409);
       const [updated] = await db.update(documents).set({
         ...(changes.title ? { title: changes.title } : {}), ...(changes.sections ? { sections: changes.sections } : {}), ...(changes.author ? { author: changes.author } : {}),
+        ...(changes.distribution ? { distribution: distributionOf(row.distribution, changes.distribution) } : {}),
       }).where(eq(documents.id, id)).returning();
       await audit(db, { actor, action: 'document.update', subjectType: 'document', subjectId: id });
       return view(updated!);
@@ -95,9 +113,11 @@ export function createDocumentService(deps: { db: Database; identities: Identity
 
     /**
      * Validation by the legal authenticator: the PDF and the CDA are generated with the
-     * identity as it is now (INS only if qualified), checked, stored and frozen.
+     * identity as it is now (INS only if qualified), checked, stored and frozen. The
+     * "document validated" event is enqueued in the same transaction, so the sending to the
+     * DMP and by MSSanté cannot be lost. `distribution` holds last-minute choices (blocks).
      */
-    async validate(id: string, legalAuthenticator: Professional, actor: string): Promise<DocumentView> {
+    async validate(id: string, legalAuthenticator: Professional, actor: string, distribution?: Partial<Distribution>): Promise<DocumentView> {
       const row = await load(id);
       if (row.status !== 'draft') throw new DocumentError('not_draft', 'Document déjà validé', 409);
       const patient = await deps.identities.get(row.identityId, actor);
@@ -116,8 +136,11 @@ export function createDocumentService(deps: { db: Database; identities: Identity
       const validated = await db.transaction(async (tx) => {
         const [updated] = await tx.update(documents).set({
           status: 'validated', legalAuthenticator, pdf: Buffer.from(composed.value.pdf), cda: composed.value.cda, validatedAt: new Date(), validatedBy: actor,
+          distribution: distributionOf(row.distribution, distribution),
         }).where(and(eq(documents.id, id), eq(documents.status, 'draft'))).returning();
         if (!updated) throw new DocumentError('not_draft', 'Document déjà validé', 409);
+        const event: DocumentValidatedEvent = { documentId: id };
+        await enqueue(tx, { queue: DOCUMENT_VALIDATED_QUEUE, payload: event, dedupKey: id });
         if (previous) await tx.update(documents).set({ status: 'replaced' }).where(eq(documents.id, previous.id));
         await audit(tx, {
           actor, action: 'document.validate', subjectType: 'document', subjectId: id,
@@ -134,11 +157,20 @@ export function createDocumentService(deps: { db: Database; identities: Identity
       if (row.status !== 'validated') throw new DocumentError('not_validated', 'Seule la dernière version validée peut être remplacée', 409);
       const [created] = await db.insert(documents).values({
         identityId: row.identityId, stayId: row.stayId, type: row.type, title: changes.title ?? row.title,
-        sections: changes.sections ?? row.sections, author: changes.author ?? row.author,
+        sections: changes.sections ?? row.sections, author: changes.author ?? row.author, distribution: row.distribution,
         cdaId: newDocumentOid(), setId: row.setId, version: row.version + 1, replacesId: row.id, createdBy: actor,
       }).returning();
       await audit(db, { actor, action: 'document.replace', subjectType: 'document', subjectId: created!.id, details: { replaces: id } });
       return view(created!);
+    },
+
+    /** A validated document with its bytes, for sending (audited as a read by the platform). */
+    async validatedForExchange(id: string, actor: string): Promise<ValidatedDocument> {
+      const row = await load(id);
+      if (row.status === 'draft' || !row.pdf || !row.cda) throw new DocumentError('not_validated', 'Document non validé : rien à envoyer', 409);
+      const previous = row.replacesId ? await load(row.replacesId) : undefined;
+      await audit(db, { actor, action: 'document.read.exchange', subjectType: 'document', subjectId: id });
+      return { document: view(row), pdf: row.pdf, cda: row.cda, ...(previous ? { replacesCdaId: previous.cdaId } : {}) };
     },
 
     async get(id: string, actor: string): Promise<DocumentView> {

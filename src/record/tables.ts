@@ -1,5 +1,6 @@
 import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { bytea } from '../platform/db/columns.ts';
+import { DEFAULT_DISTRIBUTION, type Distribution } from './distribution.ts';
 
 /** Hospital stays (venues), fed by PAM ITI-31 or the API; one per NDA. */
 export const stays = pgTable('stays', {
@@ -44,6 +45,8 @@ export const documents = pgTable('documents', {
   sections: jsonb('sections').$type<Array<{ heading: string; paragraphs: string[] }>>().notNull(),
   author: jsonb('author').$type<{ rpps: string; family: string; given?: string; specialty: string }>().notNull(),
   legalAuthenticator: jsonb('legal_authenticator').$type<{ rpps: string; family: string; given?: string; specialty: string }>(),
+  /** Correspondents and the author's sending choices (distribution.ts). */
+  distribution: jsonb('distribution').$type<Distribution>().notNull().default(DEFAULT_DISTRIBUTION),
   pdf: bytea('pdf'),
   cda: text('cda'),
   createdBy: text('created_by').notNull(),

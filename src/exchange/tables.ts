@@ -1,0 +1,71 @@
+import { bigserial, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bytea } from '../platform/db/columns.ts';
+
+/**
+ * A document the intermediation platform (PFI) sends out: a snapshot of what was validated in
+ * the DPI (or received from a technical platform), immutable once routed, so that every
+ * channel sends the same bytes however late it runs.
+ */
+export const outgoingDocuments = pgTable('outgoing_documents', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  /** `dpi` (a DPI document id) or `hl7` (an inbox message id). */
+  source: text('source', { enum: ['dpi', 'hl7'] }).notNull(),
+  sourceId: text('source_id').notNull(),
+  identityId: uuid('identity_id'),
+  /** CDA id@root (XDS uniqueId), setId, version; the uniqueId it replaces (RPLC). */
+  uniqueId: text('unique_id').notNull(),
+  setId: text('set_id').notNull(),
+  version: integer('version').notNull(),
+  replacesUniqueId: text('replaces_unique_id'),
+  /** LOINC code and label of the document type, and its title. */
+  code: text('code').notNull(),
+  label: text('label').notNull(),
+  title: text('title').notNull(),
+  /** Traits for the mail subject and the INS (qualified identities only). */
+  patient: jsonb('patient').$type<{ birthName: string; firstGivenName: string; birthDate: string; ins?: { matricule: string; oid: string } }>().notNull(),
+  cda: text('cda').notNull(),
+  pdf: bytea('pdf'),
+  /** Confidentiality choices for the DMP (MASQUE_PS, INVISIBLE_PATIENT, INVISIBLE_REPRESENTANTS_LEGAUX). */
+  confidentiality: jsonb('confidentiality').$type<{ maskedToProfessionals: boolean; invisibleToPatient: boolean; invisibleToLegalRepresentatives: boolean }>().notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [
+  uniqueIndex('outgoing_source_idx').on(t.source, t.sourceId),
+  index('outgoing_set_idx').on(t.setId),
+]);
+
+/**
+ * One channel of one outgoing document: the DMP, one professional mailbox, or the patient's
+ * mailbox. pending → sent → delivered → read, or blocked (not sent, with the reason) or failed
+ * (with the error); a retry puts a failed dispatch back to pending.
+ */
+export const dispatches = pgTable('dispatches', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  outgoingId: uuid('outgoing_id').notNull(),
+  channel: text('channel', { enum: ['dmp', 'mssante-pro', 'mssante-patient'] }).notNull(),
+  /** MSSanté address; empty for the DMP. */
+  recipient: text('recipient').notNull().default(''),
+  status: text('status', { enum: ['pending', 'sent', 'delivered', 'read', 'blocked', 'failed'] }).notNull(),
+  /** Why it is blocked, or the last error (French). */
+  reason: text('reason'),
+  errorCode: text('error_code'),
+  attempts: integer('attempts').notNull().default(0),
+  /** DMP entryUUID, or the Message-ID of the mail. */
+  externalId: text('external_id'),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  sentAt: timestamp('sent_at', { withTimezone: true }),
+  deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+  readAt: timestamp('read_at', { withTimezone: true }),
+}, (t) => [
+  uniqueIndex('dispatches_channel_idx').on(t.outgoingId, t.channel, t.recipient),
+  index('dispatches_external_idx').on(t.externalId),
+]);
+
+/** Every status change of a dispatch, with its time and detail: the tracking history. */
+export const dispatchEvents = pgTable('dispatch_events', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  dispatchId: uuid('dispatch_id').notNull(),
+  status: text('status').notNull(),
+  detail: text('detail'),
+  at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [index('dispatch_events_dispatch_idx').on(t.dispatchId, t.id)]);
