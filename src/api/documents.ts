@@ -4,9 +4,10 @@
  */
 import { z } from 'zod';
 import { PRODUCED_DOCUMENT_TYPE_KEYS, DOCUMENT_TYPE_KEYS } from '../formats/cda/index.ts';
+import { checkVisibility } from '../exchange/index.ts';
 import type { IdentityService } from '../identity/index.ts';
 import type { HttpServer } from '../platform/http/index.ts';
-import { documentHtml, type DocumentService } from '../record/index.ts';
+import { CORRESPONDENT_ROLES, DISTRIBUTION_CHANNELS, DocumentError, documentHtml, type Distribution, type DocumentService } from '../record/index.ts';
 import { actorOf } from './actor.ts';
 
 const professional = z.object({
@@ -16,6 +17,18 @@ const professional = z.object({
   specialty: z.string().min(1).describe('Code JDV_J01, p. ex. G15_10/SM26'),
 });
 const section = z.object({ heading: z.string().min(1), paragraphs: z.array(z.string()) });
+const distribution = z.object({
+  correspondents: z.array(z.object({
+    role: z.enum(CORRESPONDENT_ROLES),
+    rpps: z.string().regex(/^\d{11}$/).optional().describe('RPPS : l’adresse MSSanté est cherchée dans l’Annuaire Santé'),
+    address: z.email().optional().describe('Adresse MSSanté, si connue'),
+    name: z.string().optional(),
+  }).refine((c) => c.rpps !== undefined || c.address !== undefined, { message: 'un correspondant a un RPPS ou une adresse MSSanté' })).optional(),
+  blocked: z.array(z.enum(DISTRIBUTION_CHANNELS)).optional().describe('Canaux bloqués pour ce document, par action explicite'),
+  maskedToProfessionals: z.boolean().optional().describe('DMP : masqué aux professionnels (MASQUE_PS)'),
+  invisibleToPatient: z.boolean().optional().describe('DMP : invisible au patient jusqu’à la consultation d’annonce'),
+  invisibleToLegalRepresentatives: z.boolean().optional().describe('DMP : invisible aux représentants légaux'),
+}).describe('Destinataires et choix d’envoi (DMP, MSSanté professionnels, MSSanté patient)');
 const idParams = z.object({ id: z.uuid() });
 
 
@@ -28,18 +41,28 @@ export function registerDocumentRoutes(app: HttpServer, deps: { documents: Docum
       tags, summary: `Créer un brouillon de document de sortie (${PRODUCED_DOCUMENT_TYPE_KEYS.join(', ')}, crh)`,
       body: z.object({
         identityId: z.uuid(), stayId: z.uuid().optional(), type: z.enum(DOCUMENT_TYPE_KEYS as unknown as [string, ...string[]]),
-        title: z.string().min(1).optional(), sections: z.array(section).min(1), author: professional,
+        title: z.string().min(1).optional(), sections: z.array(section).min(1), author: professional, distribution: distribution.optional(),
       }),
     },
   }, async (req, reply) => reply.status(201).send(await documents.createDraft(req.body, actorOf(req))));
 
   app.patch('/api/documents/:id', {
-    schema: { tags, summary: 'Modifier un brouillon', params: idParams, body: z.object({ title: z.string().min(1).optional(), sections: z.array(section).min(1).optional(), author: professional.optional() }) },
+    schema: { tags, summary: 'Modifier un brouillon', params: idParams, body: z.object({ title: z.string().min(1).optional(), sections: z.array(section).min(1).optional(), author: professional.optional(), distribution: distribution.optional() }) },
   }, async (req) => await documents.updateDraft(req.params.id, req.body, actorOf(req)));
 
   app.post('/api/documents/:id/validate', {
-    schema: { tags, summary: 'Valider (signature du responsable) : génère le PDF et le CDA R2 N1 avec l’INS qualifié', params: idParams, body: z.object({ legalAuthenticator: professional }) },
-  }, async (req) => await documents.validate(req.params.id, req.body.legalAuthenticator, actorOf(req)));
+    schema: {
+      tags, summary: 'Valider (signature du responsable) : génère le PDF et le CDA R2 N1 avec l’INS qualifié, puis l’envoie au DMP et par MSSanté',
+      params: idParams, body: z.object({ legalAuthenticator: professional, distribution: distribution.omit({ correspondents: true }).optional() }),
+    },
+  }, async (req) => {
+    const actor = actorOf(req);
+    const draft = await documents.get(req.params.id, actor);
+    const choices: Distribution = { ...draft.distribution, ...(req.body.distribution ?? {}) };
+    const consistent = checkVisibility(choices, choices.correspondents.length > 0);
+    if (!consistent.ok) throw new DocumentError('inconsistent_distribution', `Choix d’envoi incohérents : ${consistent.error.rule}`, 422, { field: consistent.error.field });
+    return await documents.validate(req.params.id, req.body.legalAuthenticator, actor, req.body.distribution);
+  });
 
   app.post('/api/documents/:id/versions', {
     schema: { tags, summary: 'Nouvelle version d’un document validé (remplacement RPLC à la validation)', params: idParams, body: z.object({ title: z.string().min(1).optional(), sections: z.array(section).min(1).optional() }) },

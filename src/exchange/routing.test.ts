@@ -44,14 +44,14 @@ describe('routing of a validated document', () => {
 
   it('refuses a document hidden from the patient and sent to the patient (TRANS regles-gestion-mssante)', () => {
     expect(planDispatches({ qualifiedIns: INS, professionalAddresses: [DOCTOR], choices: { invisibleToPatient: true } }))
-      .toMatchObject({ ok: false, error: { field: 'choices.invisibleToPatient' } });
+      .toMatchObject({ ok: false, error: { field: 'distribution.invisibleToPatient' } });
     expect(planDispatches({ qualifiedIns: INS, professionalAddresses: [DOCTOR], choices: { invisibleToPatient: true, blocked: ['mssante-patient'] } }))
       .toMatchObject({ ok: true });
   });
 
   it('refuses masking when sending to professionals and to the patient', () => {
     for (const choices of [{ maskedToProfessionals: true }, { invisibleToLegalRepresentatives: true }]) {
-      expect(planDispatches({ qualifiedIns: INS, professionalAddresses: [DOCTOR], choices })).toMatchObject({ ok: false, error: { field: 'choices' } });
+      expect(planDispatches({ qualifiedIns: INS, professionalAddresses: [DOCTOR], choices })).toMatchObject({ ok: false, error: { field: 'distribution' } });
     }
     expect(planDispatches({ qualifiedIns: INS, professionalAddresses: [], choices: { maskedToProfessionals: true } })).toMatchObject({ ok: true });
   });

@@ -57,6 +57,23 @@ export const patientMailbox = (matricule: string): string => `${matricule}@patie
 
 const MSSANTE_ADDRESS = /^[^\s@]+@([a-z0-9-]+\.)*mssante\.fr$/i;
 
+/**
+ * Recipient / visibility consistency (mssante.md §5.1), checkable before the correspondents'
+ * addresses are known: at validation, from whether the document has correspondents at all.
+ */
+export function checkVisibility(choices: SendingChoices, hasCorrespondents: boolean): Result<true> {
+  const blocked = new Set(choices.blocked ?? []);
+  const toPatient = !blocked.has('mssante-patient');
+  const toProfessionals = !blocked.has('mssante-pro') && hasCorrespondents;
+  if (toPatient && choices.invisibleToPatient) {
+    return fail('distribution.invisibleToPatient', 'un document invisible au patient ne peut pas lui être envoyé par MSSanté : bloquez l\'envoi au patient ou rendez le document visible');
+  }
+  if (toPatient && toProfessionals && (choices.maskedToProfessionals || choices.invisibleToLegalRepresentatives)) {
+    return fail('distribution', 'un envoi aux professionnels et au patient exige un document masqué à personne (MASQUE_PS, INVISIBLE_PATIENT et INVISIBLE_REP_LEGAUX à N)');
+  }
+  return ok(true);
+}
+
 export function planDispatches(input: RoutingInput): Result<PlannedDispatch[]> {
   const { choices, qualifiedIns } = input;
   const blocked = new Set(choices.blocked ?? []);
@@ -65,14 +82,8 @@ export function planDispatches(input: RoutingInput): Result<PlannedDispatch[]> {
     if (!MSSANTE_ADDRESS.test(address)) return fail('recipients', `« ${address} » n'est pas une adresse de l'espace de confiance MSSanté (…@…mssante.fr)`);
     if (address.endsWith('@patient.mssante.fr')) return fail('recipients', `« ${address} » est une messagerie patient : le patient est destinataire par le canal MSSanté patient`);
   }
-  const toPatient = !blocked.has('mssante-patient');
-  const toProfessionals = !blocked.has('mssante-pro') && addresses.length > 0;
-  if (toPatient && choices.invisibleToPatient) {
-    return fail('choices.invisibleToPatient', 'un document invisible au patient ne peut pas lui être envoyé par MSSanté : bloquez l\'envoi au patient ou rendez le document visible');
-  }
-  if (toPatient && toProfessionals && (choices.maskedToProfessionals || choices.invisibleToLegalRepresentatives)) {
-    return fail('choices', 'un envoi aux professionnels et au patient exige un document masqué à personne (MASQUE_PS, INVISIBLE_PATIENT et INVISIBLE_REP_LEGAUX à N)');
-  }
+  const consistent = checkVisibility(choices, addresses.length > 0);
+  if (!consistent.ok) return consistent;
 
   const plan: PlannedDispatch[] = [];
   const add = (channel: Channel, recipient: string | null, reason?: string): void => {

@@ -69,3 +69,27 @@ export const dispatchEvents = pgTable('dispatch_events', {
   detail: text('detail'),
   at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
 }, (t) => [index('dispatch_events_dispatch_idx').on(t.dispatchId, t.id)]);
+
+/**
+ * Every message read from the hospital's MSSanté mailbox, stored raw before anything else is
+ * done with it (nothing received is lost), then processed: a receipt for a message we sent
+ * (DSN, MDN), a document to integrate in the DPI, or something for a person to review.
+ */
+export const receivedMessages = pgTable('received_messages', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  /** The mailbox it was read from. */
+  mailbox: text('mailbox').notNull(),
+  /** Message-ID header (or a hash of the raw message when it has none): a message read twice is stored once. */
+  messageId: text('message_id').notNull(),
+  raw: bytea('raw').notNull(),
+  status: text('status', { enum: ['received', 'processed', 'review', 'failed'] }).notNull().default('received'),
+  /** What it turned out to be: document, dsn, mdn, other. */
+  kind: text('kind'),
+  /** Outcome in French (why it waits for review, what was integrated). */
+  detail: text('detail'),
+  receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+  processedAt: timestamp('processed_at', { withTimezone: true }),
+}, (t) => [
+  uniqueIndex('received_messages_id_idx').on(t.mailbox, t.messageId),
+  index('received_messages_status_idx').on(t.status),
+]);

@@ -57,3 +57,33 @@ export const documents = pgTable('documents', {
   index('documents_identity_idx').on(t.identityId),
   uniqueIndex('documents_version_idx').on(t.setId, t.version),
 ]);
+
+/**
+ * Documents received from outside (lab and imaging reports, volets de synthèse médicale by
+ * MSSanté), integrated into the patient's record when the patient is identified, otherwise
+ * waiting for review by the identity-vigilance staff. The same CDA (uniqueId) arriving twice —
+ * by MSSanté and by the DMP, or resent — is kept once.
+ */
+export const receivedDocuments = pgTable('received_documents', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  /** The patient, once identified. */
+  identityId: uuid('identity_id'),
+  status: text('status', { enum: ['integrated', 'review'] }).notNull(),
+  /** How the patient was found: ins, traits; or why not (French). */
+  matchedBy: text('matched_by'),
+  reason: text('reason'),
+  /** CDA id@root, its LOINC code and title. */
+  uniqueId: text('unique_id').notNull(),
+  code: text('code'),
+  title: text('title'),
+  cda: text('cda').notNull(),
+  pdf: bytea('pdf'),
+  /** Where it came from: mssante (sender address) or hl7 (sending application). */
+  source: text('source').notNull(),
+  sender: text('sender'),
+  receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [
+  uniqueIndex('received_documents_unique_id_idx').on(t.uniqueId),
+  index('received_documents_identity_idx').on(t.identityId),
+  index('received_documents_status_idx').on(t.status),
+]);

@@ -1,0 +1,309 @@
+/**
+ * The intermediation platform (PFI): every validated Ségur document goes, through the outbox,
+ * to the patient's DMP, to the correspondents' MSSanté mailboxes and to the patient's Mon
+ * espace santé mailbox, each channel tracked with its status, time and error.
+ *
+ * 1. `route` (queue `document.validated`, enqueued by the DPI in the validation's
+ *    transaction): snapshots the document as an outgoing document, resolves the correspondents'
+ *    mailboxes in the Annuaire Santé, plans the channels (routing.ts), and in one transaction
+ *    records one dispatch per channel and enqueues one job per dispatch to send.
+ * 2. `sendDmp` / `sendMail` (queues `exchange.dmp`, `exchange.mssante`): one attempt each;
+ *    a transient failure (the national client says `retryable`) is retried by the outbox with
+ *    backoff, a permanent one marks the dispatch failed and dead-letters the job with the error.
+ *    Jobs of one document set and channel share an ordering key: a replacement is never sent
+ *    before the version it replaces.
+ * 3. Receipts (`recordReceipt`): a DSN or MDN moves an MSSanté dispatch to delivered, read or
+ *    failed, found by the Message-ID that was sent.
+ *
+ * Everything is idempotent: routing twice yields the same rows (unique keys), a dispatch
+ * already sent is not sent again, and the mail's Message-ID is derived from the dispatch id.
+ */
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { parseCda } from '../formats/cda/index.ts';
+import type { Distribution, DocumentService, DocumentValidatedEvent } from '../record/index.ts';
+import { audit } from '../platform/audit/index.ts';
+import type { Database, Executor } from '../platform/db/index.ts';
+import { DomainError } from '../platform/errors.ts';
+import { enqueueAll, PermanentJobError, type EnqueueOptions, type Job } from '../platform/jobs/index.ts';
+import { planDispatches, type Channel } from './routing.ts';
+import { dispatchEvents, dispatches, outgoingDocuments } from './tables.ts';
+
+export const EXCHANGE_QUEUES = { dmp: 'exchange.dmp', mssante: 'exchange.mssante' } as const;
+/** The actor the PFI writes in the audit trail. */
+export const PFI_ACTOR = 'passerelle:pfi';
+
+export type OutgoingDocument = typeof outgoingDocuments.$inferSelect;
+export type Dispatch = typeof dispatches.$inferSelect;
+
+/** What a national client throws: a code, a French message, and whether trying again may help. */
+export interface ChannelFailure {
+  code: string;
+  message: string;
+  retryable: boolean;
+}
+
+const asFailure = (error: unknown): ChannelFailure => {
+  const e = error as Partial<ChannelFailure> & { message?: string };
+  return { code: typeof e.code === 'string' ? e.code : 'error', message: e.message ?? String(error), retryable: e.retryable ?? true };
+};
+
+/** Feeds the patient's DMP (ITI-41 publish, or replace when `replacesUniqueId` is set). */
+export interface DmpPort {
+  publish(document: OutgoingDocument): Promise<{ entryId: string }>;
+}
+
+/** Sends the document by MSSanté; `messageId` is ours, so that a resend can be recognised. */
+export interface MailPort {
+  send(document: OutgoingDocument, message: { to: string; kind: 'pro' | 'patient'; messageId: string }): Promise<void>;
+}
+
+/** MSSanté addresses of a professional, from the Annuaire Santé. */
+export interface DirectoryPort {
+  mailboxesOf(rpps: string): Promise<string[]>;
+}
+
+export class ExchangeError extends DomainError {}
+
+export interface ExchangeDeps {
+  db: Database;
+  documents: DocumentService;
+  dmp: DmpPort;
+  mail: MailPort;
+  directory: DirectoryPort;
+  /** Domain of our Message-IDs (the applicative mailbox's domain). */
+  messageIdDomain: string;
+  /** Called after new jobs were enqueued (wakes this process's worker). */
+  onEnqueued?: () => void;
+}
+
+export interface DispatchView {
+  id: string;
+  channel: Channel;
+  recipient: string | null;
+  status: Dispatch['status'];
+  reason?: string;
+  errorCode?: string;
+  attempts: number;
+  externalId?: string;
+  sentAt?: string;
+  deliveredAt?: string;
+  readAt?: string;
+  updatedAt: string;
+  history: Array<{ status: string; detail?: string; at: string }>;
+}
+
+export const messageIdOf = (dispatchId: string, domain: string): string => `<${dispatchId}@${domain}>`;
+
+async function addEvent(db: Executor, dispatchId: string, status: string, detail?: string): Promise<void> {
+  await db.insert(dispatchEvents).values({ dispatchId, status, detail: detail ?? null });
+}
+
+export function createExchangeService(deps: ExchangeDeps) {
+  const { db } = deps;
+
+  async function snapshot(documentId: string): Promise<{ outgoing: OutgoingDocument; correspondents: Distribution }> {
+    const validated = await deps.documents.validatedForExchange(documentId, PFI_ACTOR);
+    const { document: view, cda, pdf } = validated;
+    const parsed = parseCda(cda);
+    if (!parsed.ok) throw new PermanentJobError(`CDA illisible : ${parsed.error.field} : ${parsed.error.rule}`);
+    const header = parsed.value.document;
+    const bySource = and(eq(outgoingDocuments.source, 'dpi'), eq(outgoingDocuments.sourceId, documentId));
+    await db.insert(outgoingDocuments).values({
+      source: 'dpi', sourceId: documentId, identityId: view.identityId,
+      uniqueId: view.cdaId, setId: view.setId, version: view.version, replacesUniqueId: validated.replacesCdaId ?? null,
+      code: header.code.code, label: view.typeLabel, title: view.title,
+      patient: {
+        birthName: header.patient.birthName ?? '', firstGivenName: header.patient.firstBirthGivenName ?? '', birthDate: header.patient.birthDate ?? '',
+        ...(header.patient.ins ? { ins: { matricule: header.patient.ins.matricule, oid: header.patient.ins.oid } } : {}),
+      },
+      cda, pdf,
+      confidentiality: {
+        maskedToProfessionals: view.distribution.maskedToProfessionals,
+        invisibleToPatient: view.distribution.invisibleToPatient,
+        invisibleToLegalRepresentatives: view.distribution.invisibleToLegalRepresentatives,
+      },
+    }).onConflictDoNothing();
+    // The first routing's snapshot wins: a re-run sends exactly what was snapshotted.
+    const [outgoing] = await db.select().from(outgoingDocuments).where(bySource);
+    return { outgoing: outgoing!, correspondents: view.distribution };
+  }
+
+  /** Addresses of the correspondents: given ones, and the Annuaire's for those given by RPPS. */
+  async function addressesOf(distribution: { correspondents: Array<{ rpps?: string; address?: string }> }): Promise<string[]> {
+    const out: string[] = [];
+    for (const c of distribution.correspondents) {
+      if (c.address) out.push(c.address);
+      else if (c.rpps) out.push(...(await deps.directory.mailboxesOf(c.rpps)));
+    }
+    return out;
+  }
+
+  const jobFor = (outgoing: OutgoingDocument, dispatch: Dispatch): EnqueueOptions => ({
+    queue: dispatch.channel === 'dmp' ? EXCHANGE_QUEUES.dmp : EXCHANGE_QUEUES.mssante,
+    payload: { dispatchId: dispatch.id },
+    dedupKey: `${dispatch.id}:${dispatch.attempts}`,
+    orderingKey: `set:${outgoing.setId}:${dispatch.channel}:${dispatch.recipient}`,
+    maxAttempts: 12,
+  });
+
+  async function loadDispatch(dispatchId: string): Promise<{ dispatch: Dispatch; outgoing: OutgoingDocument }> {
+    const [dispatch] = await db.select().from(dispatches).where(eq(dispatches.id, dispatchId));
+    if (!dispatch) throw new PermanentJobError(`envoi ${dispatchId} introuvable`);
+    const [outgoing] = await db.select().from(outgoingDocuments).where(eq(outgoingDocuments.id, dispatch.outgoingId));
+    if (!outgoing) throw new PermanentJobError(`document sortant ${dispatch.outgoingId} introuvable`);
+    return { dispatch, outgoing };
+  }
+
+  async function setStatus(dispatchId: string, status: Dispatch['status'], changes: Partial<Dispatch>, detail?: string): Promise<void> {
+    await db.transaction(async (tx) => {
+      await tx.update(dispatches).set({ ...changes, status, updatedAt: new Date() }).where(eq(dispatches.id, dispatchId));
+      await addEvent(tx, dispatchId, status, detail);
+    });
+  }
+
+  /** One attempt of a channel; failures are recorded, then retried or dead-lettered by the outbox. */
+  async function attempt(job: Job, send: (dispatch: Dispatch, outgoing: OutgoingDocument) => Promise<Partial<Dispatch>>, done: Dispatch['status']): Promise<void> {
+    const { dispatchId } = job.payload as { dispatchId: string };
+    const { dispatch, outgoing } = await loadDispatch(dispatchId);
+    if (dispatch.status !== 'pending') return; // already sent, blocked or failed: nothing to do
+    await db.update(dispatches).set({ attempts: sql`${dispatches.attempts} + 1`, updatedAt: new Date() }).where(eq(dispatches.id, dispatchId));
+    let result: Partial<Dispatch>;
+    try {
+      result = await send(dispatch, outgoing);
+    } catch (error) {
+      const failure = asFailure(error);
+      const last = job.attempts >= job.maxAttempts;
+      if (failure.retryable && !last) {
+        await db.update(dispatches).set({ reason: failure.message, errorCode: failure.code, updatedAt: new Date() }).where(eq(dispatches.id, dispatchId));
+        await addEvent(db, dispatchId, 'retry', `${failure.code} : ${failure.message}`);
+        throw new Error(`${failure.code}: ${failure.message}`);
+      }
+      await setStatus(dispatchId, 'failed', { reason: failure.message, errorCode: failure.code }, `${failure.code} : ${failure.message}`);
+      throw new PermanentJobError(`${failure.code}: ${failure.message}`);
+    }
+    const now = new Date();
+    await setStatus(dispatchId, done, { ...result, reason: null, errorCode: null, sentAt: now, ...(done === 'delivered' ? { deliveredAt: now } : {}) });
+  }
+
+  return {
+    /** Handler of `document.validated`: plan the channels and enqueue their jobs (idempotent). */
+    async route(job: Job): Promise<void> {
+      const { documentId } = job.payload as DocumentValidatedEvent;
+      const { outgoing, correspondents } = await snapshot(documentId);
+      let addresses: string[];
+      try {
+        addresses = await addressesOf(correspondents);
+      } catch (error) {
+        const failure = asFailure(error);
+        if (failure.retryable) throw new Error(`Annuaire Santé : ${failure.message}`);
+        throw new PermanentJobError(`Annuaire Santé : ${failure.message}`);
+      }
+      const plan = planDispatches({
+        ...(outgoing.patient.ins ? { qualifiedIns: outgoing.patient.ins } : {}),
+        professionalAddresses: addresses,
+        choices: correspondents,
+      });
+      if (!plan.ok) throw new PermanentJobError(`${plan.error.field} : ${plan.error.rule}`);
+      const created = await db.transaction(async (tx) => {
+        const rows = await tx.insert(dispatches).values(plan.value.map((p) => ({
+          outgoingId: outgoing.id, channel: p.channel, recipient: p.recipient ?? '', status: p.status, reason: p.reason ?? null,
+        }))).onConflictDoNothing().returning();
+        for (const row of rows) await addEvent(tx, row.id, row.status, row.reason ?? undefined);
+        await enqueueAll(tx, rows.filter((r) => r.status === 'pending').map((r) => jobFor(outgoing, r)));
+        return rows;
+      });
+      if (created.length > 0) deps.onEnqueued?.();
+    },
+
+    /** Handler of `exchange.dmp`. */
+    sendDmp: (job: Job): Promise<void> => attempt(job, async (_dispatch, outgoing) => {
+      const { entryId } = await deps.dmp.publish(outgoing);
+      return { externalId: entryId };
+    }, 'delivered'),
+
+    /** Handler of `exchange.mssante`: sent, until a DSN says delivered. */
+    sendMail: (job: Job): Promise<void> => attempt(job, async (dispatch, outgoing) => {
+      const messageId = messageIdOf(dispatch.id, deps.messageIdDomain);
+      await deps.mail.send(outgoing, { to: dispatch.recipient, kind: dispatch.channel === 'mssante-patient' ? 'patient' : 'pro', messageId });
+      return { externalId: messageId };
+    }, 'sent'),
+
+    /**
+     * A delivery (DSN) or processing/read (MDN) receipt for a message we sent. Unknown
+     * Message-IDs are ignored (returns false); a receipt never moves a status backwards.
+     */
+    async recordReceipt(receipt: { messageId: string; outcome: 'delivered' | 'read' | 'failed'; detail?: string; code?: string }): Promise<boolean> {
+      const [dispatch] = await db.select().from(dispatches).where(eq(dispatches.externalId, receipt.messageId));
+      if (!dispatch) return false;
+      const rank: Record<Dispatch['status'], number> = { pending: 0, blocked: 0, sent: 1, delivered: 2, read: 3, failed: 4 };
+      if (rank[receipt.outcome] <= rank[dispatch.status]) return true;
+      const now = new Date();
+      await setStatus(dispatch.id, receipt.outcome, {
+        ...(receipt.outcome === 'delivered' ? { deliveredAt: now } : {}),
+        ...(receipt.outcome === 'read' ? { readAt: now, ...(dispatch.deliveredAt ? {} : { deliveredAt: now }) } : {}),
+        ...(receipt.outcome === 'failed' ? { reason: receipt.detail ?? 'échec de remise', errorCode: receipt.code ?? 'dsn' } : {}),
+      }, receipt.detail);
+      return true;
+    },
+
+    /** Per channel of a DPI document: status, times, error, history. Audited. */
+    async dispatchesOf(documentId: string, actor: string): Promise<DispatchView[]> {
+      const [outgoing] = await db.select().from(outgoingDocuments).where(and(eq(outgoingDocuments.source, 'dpi'), eq(outgoingDocuments.sourceId, documentId)));
+      await audit(db, { actor, action: 'document.dispatches', subjectType: 'document', subjectId: documentId });
+      if (!outgoing) return [];
+      const rows = await db.select().from(dispatches).where(eq(dispatches.outgoingId, outgoing.id)).orderBy(asc(dispatches.createdAt), asc(dispatches.channel), asc(dispatches.recipient));
+      const events = rows.length === 0 ? [] : await db.select().from(dispatchEvents).where(inArray(dispatchEvents.dispatchId, rows.map((r) => r.id))).orderBy(asc(dispatchEvents.id));
+      return rows.map((r) => ({
+        id: r.id, channel: r.channel, recipient: r.recipient || null, status: r.status, attempts: r.attempts, updatedAt: r.updatedAt.toISOString(),
+        ...(r.reason ? { reason: r.reason } : {}), ...(r.errorCode ? { errorCode: r.errorCode } : {}), ...(r.externalId ? { externalId: r.externalId } : {}),
+        ...(r.sentAt ? { sentAt: r.sentAt.toISOString() } : {}), ...(r.deliveredAt ? { deliveredAt: r.deliveredAt.toISOString() } : {}),
+        ...(r.readAt ? { readAt: r.readAt.toISOString() } : {}),
+        history: events.filter((e) => e.dispatchId === r.id).map((e) => ({ status: e.status, ...(e.detail ? { detail: e.detail } : {}), at: e.at.toISOString() })),
+      }));
+    },
+
+    /**
+     * Counters of the vérification d'aptitude (programme.md; mssante.md §1): documents fed to
+     * the DMP (always on a qualified INS), documents sent by MSSanté to professionals, messages
+     * to patients — accepted by the DMP, or handed to the MSSanté operator — in [from, to).
+     */
+    async counters(window: { from?: Date; to?: Date } = {}): Promise<{ dmpDocuments: number; mssanteProDocuments: number; mssantePatientMessages: number; failed: number; pending: number }> {
+      const from = window.from ?? new Date(0);
+      const to = window.to ?? new Date('9999-12-31T00:00:00Z');
+      const rows = await db.select({
+        channel: dispatches.channel, status: dispatches.status,
+        documents: sql<number>`count(distinct ${dispatches.outgoingId})::int`, messages: sql<number>`count(*)::int`,
+      }).from(dispatches)
+        .where(and(sql`coalesce(${dispatches.sentAt}, ${dispatches.updatedAt}) >= ${from.toISOString()}`, sql`coalesce(${dispatches.sentAt}, ${dispatches.updatedAt}) < ${to.toISOString()}`))
+        .groupBy(dispatches.channel, dispatches.status);
+      const done = new Set<Dispatch['status']>(['sent', 'delivered', 'read']);
+      const sum = (pick: (r: (typeof rows)[number]) => boolean, field: 'documents' | 'messages'): number => rows.filter(pick).reduce((n, r) => n + Number(r[field]), 0);
+      return {
+        dmpDocuments: sum((r) => r.channel === 'dmp' && done.has(r.status), 'documents'),
+        mssanteProDocuments: sum((r) => r.channel === 'mssante-pro' && done.has(r.status), 'documents'),
+        mssantePatientMessages: sum((r) => r.channel === 'mssante-patient' && done.has(r.status), 'messages'),
+        failed: sum((r) => r.status === 'failed', 'messages'),
+        pending: sum((r) => r.status === 'pending', 'messages'),
+      };
+    },
+
+    /** Manual retry of a failed dispatch: back to pending with a new job. */
+    async retry(dispatchId: string, actor: string): Promise<void> {
+      const { dispatch, outgoing } = await loadDispatch(dispatchId).catch(() => {
+        throw new ExchangeError('not_found', `Envoi ${dispatchId} introuvable`, 404);
+      });
+      if (dispatch.status !== 'failed') throw new ExchangeError('not_failed', 'Seul un envoi en échec peut être relancé', 409);
+      await db.transaction(async (tx) => {
+        const [updated] = await tx.update(dispatches).set({ status: 'pending', updatedAt: new Date() })
+          .where(and(eq(dispatches.id, dispatchId), eq(dispatches.status, 'failed'))).returning();
+        if (!updated) throw new ExchangeError('not_failed', 'Seul un envoi en échec peut être relancé', 409);
+        await addEvent(tx, dispatchId, 'pending', `relance manuelle par ${actor}`);
+        await enqueueAll(tx, [jobFor(outgoing, updated)]);
+        await audit(tx, { actor, action: 'dispatch.retry', subjectType: 'dispatch', subjectId: dispatchId });
+      });
+      deps.onEnqueued?.();
+    },
+  };
+}
+
+export type ExchangeService = ReturnType<typeof createExchangeService>;
