@@ -55,14 +55,13 @@ export function registerDocumentRoutes(app: HttpServer, deps: { documents: Docum
       tags, summary: 'Valider (signature du responsable) : génère le PDF et le CDA R2 N1 avec l’INS qualifié, puis l’envoie au DMP et par MSSanté',
       params: idParams, body: z.object({ legalAuthenticator: professional, distribution: distribution.omit({ correspondents: true }).optional() }),
     },
-  }, async (req) => {
-    const actor = actorOf(req);
-    const draft = await documents.get(req.params.id, actor);
-    const choices: Distribution = { ...draft.distribution, ...(req.body.distribution ?? {}) };
-    const consistent = checkVisibility(choices, choices.correspondents.length > 0);
-    if (!consistent.ok) throw new DocumentError('inconsistent_distribution', `Choix d’envoi incohérents : ${consistent.error.rule}`, 422, { field: consistent.error.field });
-    return await documents.validate(req.params.id, req.body.legalAuthenticator, actor, req.body.distribution);
-  });
+  }, async (req) => await documents.validate(req.params.id, req.body.legalAuthenticator, actorOf(req), {
+    ...(req.body.distribution ? { distribution: req.body.distribution } : {}),
+    checkDistribution: (choices: Distribution) => {
+      const consistent = checkVisibility(choices, choices.correspondents.length > 0);
+      if (!consistent.ok) throw new DocumentError('inconsistent_distribution', `Choix d’envoi incohérents : ${consistent.error.rule}`, 422, { field: consistent.error.field });
+    },
+  }));
 
   app.post('/api/documents/:id/versions', {
     schema: { tags, summary: 'Nouvelle version d’un document validé (remplacement RPLC à la validation)', params: idParams, body: z.object({ title: z.string().min(1).optional(), sections: z.array(section).min(1).optional() }) },

@@ -115,11 +115,14 @@ export function createDocumentService(deps: { db: Database; identities: Identity
      * Validation by the legal authenticator: the PDF and the CDA are generated with the
      * identity as it is now (INS only if qualified), checked, stored and frozen. The
      * "document validated" event is enqueued in the same transaction, so the sending to the
-     * DMP and by MSSanté cannot be lost. `distribution` holds last-minute choices (blocks).
+     * DMP and by MSSanté cannot be lost. `distribution` holds last-minute choices (blocks);
+     * `checkDistribution` may refuse the resulting choices (the sending rules live in exchange/).
      */
-    async validate(id: string, legalAuthenticator: Professional, actor: string, distribution?: Partial<Distribution>): Promise<DocumentView> {
+    async validate(id: string, legalAuthenticator: Professional, actor: string, options: { distribution?: Partial<Distribution>; checkDistribution?: (d: Distribution) => void } = {}): Promise<DocumentView> {
       const row = await load(id);
       if (row.status !== 'draft') throw new DocumentError('not_draft', 'Document déjà validé', 409);
+      const distribution = distributionOf(row.distribution, options.distribution);
+      options.checkDistribution?.(distribution);
       const patient = await deps.identities.get(row.identityId, actor);
       const [stay] = row.stayId ? await db.select().from(stays).where(eq(stays.id, row.stayId)) : [];
       const previous = row.replacesId ? await load(row.replacesId) : undefined;
@@ -136,7 +139,7 @@ export function createDocumentService(deps: { db: Database; identities: Identity
       const validated = await db.transaction(async (tx) => {
         const [updated] = await tx.update(documents).set({
           status: 'validated', legalAuthenticator, pdf: Buffer.from(composed.value.pdf), cda: composed.value.cda, validatedAt: new Date(), validatedBy: actor,
-          distribution: distributionOf(row.distribution, distribution),
+          distribution,
         }).where(and(eq(documents.id, id), eq(documents.status, 'draft'))).returning();
         if (!updated) throw new DocumentError('not_draft', 'Document déjà validé', 409);
         const event: DocumentValidatedEvent = { documentId: id };
