@@ -176,10 +176,10 @@ export function createExchangeService(deps: ExchangeDeps) {
       if (failure.retryable && !last) {
         await db.update(dispatches).set({ reason: failure.message, errorCode: failure.code, updatedAt: new Date() }).where(eq(dispatches.id, dispatchId));
         await addEvent(db, dispatchId, 'retry', `${failure.code} : ${failure.message}`);
-        throw new Error(`${failure.code}: ${failure.message}`);
+        throw new Error(`${failure.code}: ${failure.message}`, { cause: error });
       }
       await setStatus(dispatchId, 'failed', { reason: failure.message, errorCode: failure.code }, `${failure.code} : ${failure.message}`);
-      throw new PermanentJobError(`${failure.code}: ${failure.message}`);
+      throw new PermanentJobError(`${failure.code}: ${failure.message}`, { cause: error });
     }
     const now = new Date();
     await setStatus(dispatchId, done, { ...result, reason: null, errorCode: null, sentAt: now, ...(done === 'delivered' ? { deliveredAt: now } : {}) });
@@ -195,8 +195,8 @@ export function createExchangeService(deps: ExchangeDeps) {
         addresses = await addressesOf(correspondents);
       } catch (error) {
         const failure = asFailure(error);
-        if (failure.retryable) throw new Error(`Annuaire Santé : ${failure.message}`);
-        throw new PermanentJobError(`Annuaire Santé : ${failure.message}`);
+        if (failure.retryable) throw new Error(`Annuaire Santé : ${failure.message}`, { cause: error });
+        throw new PermanentJobError(`Annuaire Santé : ${failure.message}`, { cause: error });
       }
       const plan = planDispatches({
         ...(outgoing.patient.ins ? { qualifiedIns: outgoing.patient.ins } : {}),
