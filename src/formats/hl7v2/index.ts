@@ -34,3 +34,14 @@ export { buildA31 } from './pam/a31.ts';
 export { buildA47, type InsChange } from './pam/a47.ts';
 export { buildA40, type AbsorbedPatient } from './pam/a40.ts';
 export { identifierOf, readPamMessage, type PamMerge, type PamRead, type PamStay } from './pam/read.ts';
+// CDA documents in HL7 v2 (TRANS volet: ORU^R01, MDM^T02/T04/T10) and the PFI's business acknowledgements (ZAM^Z01/Z02/Z03).
+export {
+  blockingIssues, readDocumentMessage,
+  type CarriedDocument, type DocumentAction, type DocumentMessage, type DocumentParticipant, type DocumentRouting, type DocumentVisibility,
+} from './documents/read.ts';
+export { META_DMP_MSS, META_DMP_MSS_ALIASES, metaDmpMssCode, type MetaDmpMssCode, type MetaDmpMssFlag } from './documents/meta-dmp-mss.ts';
+export { decodeEncapsulated, type EncapsulatedData } from './documents/ed.ts';
+export { readObx, readPrt, readTxa, type Obx, type ParticipationCode, type Prt, type Txa } from './documents/segments.ts';
+export {
+  ACK_METIER_ZAM, buildZam, DEFAULT_ZAM_PROFILE, readZam, ZAM_ERROR_TABLE, type AckMetierZamCode, type ZamParams, type ZamRead, type ZamType,
+} from './documents/zam.ts';
