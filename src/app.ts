@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { registerDocumentRoutes, registerIdentityRoutes, registerOperationsRoutes } from './api/index.ts';
 import { createIdentityService, createPamFeedSender, createPamIdentityHandler, ITI30_EVENTS, PAM_FEED_QUEUE, type IdentityService } from './identity/index.ts';
 import { createDocumentService, createPamMovementHandler, type DocumentService } from './record/index.ts';
+import { createAnnuaireClient, startAnnuaireSandbox, type AnnuaireClient, type AnnuaireSandbox } from './national/annuaire/index.ts';
 import { createInsiClient, startInsiSandbox, type InsiClient, type InsiSandbox } from './national/insi/index.ts';
 import type { Config } from './platform/config.ts';
 import { openDatabase, ping, type DatabaseHandle, type Executor } from './platform/db/index.ts';
@@ -29,6 +30,7 @@ export interface App {
   documents: DocumentService;
   inbox: Inbox;
   insiSandbox?: InsiSandbox;
+  sandboxes?: Sandboxes;
   /** Ports actually bound (0 in the configuration means any free port). */
   ports: { http: number; mllp: number };
   stop(): Promise<void>;
@@ -41,17 +43,48 @@ export interface StartOptions {
   database?: DatabaseHandle;
 }
 
+export interface Sandboxes {
+  insi: InsiSandbox;
+  annuaire: AnnuaireSandbox;
+  stop(): Promise<void>;
+}
+
 /** The national sandboxes alone (`passerelle sandbox`, or inside `start`). */
-export async function startSandboxes(config: Config, pki: TestPki, logger: Logger): Promise<{ insi: InsiSandbox; stop(): Promise<void> }> {
-  const insi = await startInsiSandbox({ pki, host: '127.0.0.1', port: config.sandbox.insiPort, knownSoftware: [config.insi.idam], logger });
-  logger.info({ insi: insi.url }, 'INSi sandbox listening');
-  return { insi, stop: () => insi.close() };
+export async function startSandboxes(config: Config, pki: TestPki, logger: Logger): Promise<Sandboxes> {
+  const started: Array<{ close(): Promise<void> }> = [];
+  const stop = async (): Promise<void> => { for (const s of started.reverse()) await s.close().catch(() => undefined); };
+  try {
+    const insi = await startInsiSandbox({ pki, host: '127.0.0.1', port: config.sandbox.insiPort, knownSoftware: [config.insi.idam], logger });
+    started.push(insi);
+    logger.info({ insi: insi.url }, 'INSi sandbox listening');
+    const annuaire = await startAnnuaireSandbox({ pki, host: '127.0.0.1', port: config.sandbox.annuairePort, logger });
+    started.push(annuaire);
+    logger.info({ annuaire: annuaire.url }, 'Annuaire Santé sandbox listening');
+    return { insi, annuaire, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** PEM client certificate, key and CA from configured files, or the test PKI's establishment identity. */
+function tlsFrom(files: { certFile: string; keyFile: string; caFile?: string } | undefined, fallback: { cert: string; key: string; ca: string }): { cert: string; key: string; ca?: string } {
+  if (!files) return fallback;
+  return { cert: readFileSync(files.certFile, 'utf8'), key: readFileSync(files.keyFile, 'utf8'), ...(files.caFile ? { ca: readFileSync(files.caFile, 'utf8') } : {}) };
+}
+
+function annuaireClientFrom(config: Config, pki: TestPki, logger: Logger, sandboxUrl?: string): AnnuaireClient {
+  return createAnnuaireClient({
+    endpoint: config.annuaire.endpoint ?? sandboxUrl ?? `https://127.0.0.1:${config.sandbox.annuairePort}/fhir/v2`,
+    tls: tlsFrom(config.annuaire.tls, { ...pki.clients.establishment, ca: pki.ca.cert }),
+    ...(config.annuaire.apiKey ? { apiKey: config.annuaire.apiKey } : {}),
+    timeoutMs: config.annuaire.timeoutMs,
+    logger,
+  });
 }
 
 function insiClientFrom(config: Config, pki: TestPki, logger: Logger, sandboxUrl?: string): InsiClient {
-  const tls = config.insi.tls
-    ? { cert: readFileSync(config.insi.tls.certFile, 'utf8'), key: readFileSync(config.insi.tls.keyFile, 'utf8'), ...(config.insi.tls.caFile ? { ca: readFileSync(config.insi.tls.caFile, 'utf8') } : {}) }
-    : { ...pki.clients.insi, ca: pki.ca.cert };
+  const tls = tlsFrom(config.insi.tls, { ...pki.clients.insi, ca: pki.ca.cert });
   return createInsiClient({
     endpoint: config.insi.endpoint ?? sandboxUrl ?? `https://127.0.0.1:${config.sandbox.insiPort}/lps`,
     tls,
@@ -74,6 +107,8 @@ export async function startApp({ config, logger, ...options }: StartOptions): Pr
     if (sandboxes) stops.push(sandboxes.stop);
     const insi = insiClientFrom(config, pki, logger, sandboxes?.insi.url);
     stops.push(async () => insi.close());
+    const annuaire = annuaireClientFrom(config, pki, logger, sandboxes?.annuaire.url);
+    stops.push(async () => annuaire.close());
 
     // PAM feed: outbox workers deliver to the subscribers, in order, one in flight each.
     const feed = createPamFeedSender({ subscribers: config.pam.subscribers, establishment: config.establishment });
@@ -122,7 +157,7 @@ export async function startApp({ config, logger, ...options }: StartOptions): Pr
     let stopping: Promise<void> | undefined;
     return {
       config, database, pki, http, identities, documents, inbox, ports: { http: httpPort, mllp: mllpPort },
-      ...(sandboxes ? { insiSandbox: sandboxes.insi } : {}),
+      ...(sandboxes ? { insiSandbox: sandboxes.insi, sandboxes } : {}),
       stop: () => stopping ??= stopAll(stops),
     };
   } catch (error) {

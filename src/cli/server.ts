@@ -40,13 +40,15 @@ export function registerServerCommands(program: Command): void {
 
 export function registerSandboxCommand(program: Command): void {
   program.command('sandbox')
-    .description('Run only the national sandboxes (INSi) on loopback, with client-certificate TLS')
+    .description('Run only the national sandboxes (INSi, Annuaire Santé, DMP, MSSanté) on loopback, with client-certificate TLS')
     .action(async () => {
       const config = loadConfig();
       const logger = createLogger(config.logLevel);
       const pki = await ensureTestPki(resolve(config.dataDir));
       const sandboxes = await startSandboxes(config, pki, logger);
-      console.log(`INSi sandbox: ${sandboxes.insi.url} (client certificates from ${pki.dir})`);
+      console.log(`Client certificates of the test PKI: ${pki.dir}`);
+      console.log(`INSi sandbox: ${sandboxes.insi.url}`);
+      console.log(`Annuaire Santé sandbox: ${sandboxes.annuaire.url}`);
       stopOnSignals(sandboxes.stop);
     });
 }

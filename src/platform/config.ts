@@ -51,6 +51,7 @@ export const configSchema = z.object({
     /** Start the national sandboxes in this process. */
     enabled: z.boolean().default(true),
     insiPort: port.default(8443),
+    annuairePort: port.default(8444),
   }).prefault({}),
   insi: z.object({
     /** Real endpoint in production; defaults to the local sandbox. */
@@ -62,6 +63,14 @@ export const configSchema = z.object({
     /** Certificate files (IGC-Santé, CN INSI-AUTO); default: the test PKI. */
     tls: tlsFiles.optional(),
     timeoutMs: z.number().int().positive().default(15_000),
+  }).prefault({}),
+  annuaire: z.object({
+    /** Annuaire Santé FHIR API, e.g. https://gateway.api.esante.gouv.fr/fhir/v2; defaults to the local sandbox. */
+    endpoint: z.string().url().optional(),
+    /** ESANTE-API-KEY of the real API (a secret: environment or a file outside the repository). */
+    apiKey: z.string().optional(),
+    tls: tlsFiles.optional(),
+    timeoutMs: z.number().int().positive().default(30_000),
   }).prefault({}),
   outbox: z.object({
     /** Polling interval when no NOTIFY arrives. */
@@ -93,6 +102,9 @@ const ENV: Record<string, string> = {
   PASSERELLE_INSI_ENDPOINT: 'insi.endpoint',
   PASSERELLE_INSI_IDAM: 'insi.idam',
   PASSERELLE_SANDBOX_INSI_PORT: 'sandbox.insiPort',
+  PASSERELLE_SANDBOX_ANNUAIRE_PORT: 'sandbox.annuairePort',
+  PASSERELLE_ANNUAIRE_ENDPOINT: 'annuaire.endpoint',
+  PASSERELLE_ANNUAIRE_API_KEY: 'annuaire.apiKey',
 };
 
 function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
