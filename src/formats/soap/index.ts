@@ -7,3 +7,4 @@ export * from './fault.ts';
 export * from './addressing.ts';
 export * from './content-type.ts';
 export { appendElement, childElements, firstChildElement, parseXml, qualifiedName, resolveQName, serializeXml, textOf } from './xml.ts';
+export * from './mtom.ts';

@@ -60,6 +60,8 @@ export interface DocumentEntry {
   authors: XdsAuthor[];
   legalAuthenticator?: string;
   referenceIdList: string[];
+  /** eventCodeList (ITI TF-3 §4.2.3.2.8), e.g. the purpose of a signature document (dmp.md §5.4). */
+  eventCodes?: XdsCode[];
   /** The replaced document's uniqueId (RPLC), when this one replaces another. */
   replaces?: string;
 }

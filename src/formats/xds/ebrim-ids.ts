@@ -36,6 +36,8 @@ export const DOCUMENT_ENTRY = {
 export const ASSOCIATION_TYPE = {
   hasMember: 'urn:oasis:names:tc:ebxml-regrep:AssociationType:HasMember',
   replace: 'urn:ihe:iti:2007:AssociationType:RPLC',
+  signs: 'urn:ihe:iti:2007:AssociationType:signs',
+  updateAvailabilityStatus: 'urn:ihe:iti:2010:AssociationType:UpdateAvailabilityStatus',
 } as const;
 
 /** ebRIM 3.0 object types (ebRS canonical ObjectType scheme). */

@@ -28,11 +28,16 @@ export interface AssociationFacts {
   sourceObject: string;
   targetObject: string;
   submissionSetStatus?: string;
+  /** ITI-57 (dmp.md §6): HasMember `PreviousVersion`, UpdateAvailabilityStatus `OriginalStatus`/`NewStatus`. */
+  previousVersion?: string;
+  originalStatus?: string;
+  newStatus?: string;
 }
 
 export interface SubmitObjectsRequestFacts {
   submissionSet: SubmissionSetFacts;
-  entries: Array<{ entryUuid: string; entry: RegisteredEntry }>;
+  /** `logicalId` is the `lid` attribute, present on metadata updates (ITI-57). */
+  entries: Array<{ entryUuid: string; entry: RegisteredEntry; logicalId?: string }>;
   associations: AssociationFacts[];
 }
 
@@ -136,6 +141,8 @@ function readEntry(eo: Element, field: string): RegisteredEntry {
     referenceIdList: s.get(REFERENCE_ID_LIST_SLOT) ?? [],
   };
   if (entry.confidentialityCodes.length === 0) throw new ReadError(`${field}.confidentialityCodes`, 'at least one expected');
+  const events = classifications(eo, DOCUMENT_ENTRY.eventCodeList).map((c, i) => coded(c, `${field}.eventCodes[${i}]`));
+  if (events.length > 0) entry.eventCodes = events;
   const start = s.get('serviceStartTime')?.[0];
   if (start) entry.serviceStartTime = start;
   const stop = s.get('serviceStopTime')?.[0];
@@ -180,15 +187,27 @@ function read(xml: string): Result<SubmitObjectsRequestFacts> {
 
   const entries = children(list, 'ExtrinsicObject')
     .filter((eo) => eo.getAttribute('objectType') === DOCUMENT_ENTRY.objectType)
-    .map((eo, i) => ({ entryUuid: eo.getAttribute('id') ?? '', entry: readEntry(eo, `ExtrinsicObject[${i}]`) }));
+    .map((eo, i) => {
+      const item: { entryUuid: string; entry: RegisteredEntry; logicalId?: string } = { entryUuid: eo.getAttribute('id') ?? '', entry: readEntry(eo, `ExtrinsicObject[${i}]`) };
+      const lid = eo.getAttribute('lid');
+      if (lid) item.logicalId = lid;
+      return item;
+    });
   const associations = children(list, 'Association').map((a): AssociationFacts => {
     const facts: AssociationFacts = {
       associationType: a.getAttribute('associationType') ?? '',
       sourceObject: a.getAttribute('sourceObject') ?? '',
       targetObject: a.getAttribute('targetObject') ?? '',
     };
-    const status = slots(a).get('SubmissionSetStatus')?.[0];
+    const values = slots(a);
+    const status = values.get('SubmissionSetStatus')?.[0];
     if (status) facts.submissionSetStatus = status;
+    const previous = values.get('PreviousVersion')?.[0];
+    if (previous) facts.previousVersion = previous;
+    const original = values.get('OriginalStatus')?.[0];
+    if (original) facts.originalStatus = original;
+    const next = values.get('NewStatus')?.[0];
+    if (next) facts.newStatus = next;
     return facts;
   });
   return ok({ submissionSet, entries, associations });
@@ -201,5 +220,15 @@ export function readSubmitObjectsRequest(xml: string): Result<SubmitObjectsReque
   } catch (error) {
     if (error instanceof ReadError) return fail(error.field, error.rule);
     return fail('SubmitObjectsRequest', `unreadable: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** Reads one `rim:ExtrinsicObject` (a DocumentEntry, as in a query response or a submission). */
+export function readExtrinsicObject(element: Element, field = 'ExtrinsicObject'): Result<RegisteredEntry> {
+  try {
+    return ok(readEntry(element, field));
+  } catch (error) {
+    if (error instanceof ReadError) return fail(error.field, error.rule);
+    return fail(field, `unreadable: ${error instanceof Error ? error.message : String(error)}`);
   }
 }

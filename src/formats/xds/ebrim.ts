@@ -45,6 +45,21 @@ export interface SubmittedEntry {
   entry: DocumentEntry;
   /** entryUUID of the entry this one replaces (RPLC, dmp.md §5.5), obtained by TD3.1. */
   replacesEntryUuid?: string;
+  /**
+   * Metadata update (ITI-57, dmp.md §6): the logicalId (`lid`) of the entry this one is a new
+   * version of, and the version it supersedes (HasMember slot `PreviousVersion`).
+   */
+  logicalId?: string;
+  previousVersion?: string;
+}
+
+/** An association beyond the HasMember/RPLC ones the builder writes itself (signs, UpdateAvailabilityStatus…). */
+export interface ExtraAssociation {
+  associationType: string;
+  sourceObject: string;
+  targetObject: string;
+  /** Slots in order, e.g. `{ OriginalStatus: [...], NewStatus: [...] }`. */
+  slots?: Record<string, string[]>;
 }
 
 export interface SubmitObjectsRequestInput {
@@ -52,6 +67,8 @@ export interface SubmitObjectsRequestInput {
   entries: SubmittedEntry[];
   /** xml:lang of the localized names; default `fr-FR`. */
   language?: string;
+  /** Further associations, written after the builder's own (ids: symbolic or urn:uuid). */
+  associations?: ExtraAssociation[];
 }
 
 const DEFAULT_SUBMISSION_SET_ID = 'SubmissionSet01';
@@ -195,7 +212,7 @@ function authorClassification(ctx: Context, scheme: string, classifiedObject: st
   );
 }
 
-function extrinsicObject(ctx: Context, id: string, e: DocumentEntry, field: string): string {
+function extrinsicObject(ctx: Context, id: string, e: DocumentEntry, field: string, logicalId?: string): string {
   if (typeof e !== 'object' || e === null) throw new InputError(field, 'a DocumentEntry is required');
   const hash = text(e.hash, `${field}.hash`);
   if (!/^[0-9a-f]{40}$/i.test(hash)) throw new InputError(`${field}.hash`, 'must be the SHA-1 of the document in hexadecimal (40 digits)');
@@ -224,6 +241,7 @@ function extrinsicObject(ctx: Context, id: string, e: DocumentEntry, field: stri
     ...e.authors.map((a, i) => authorClassification(ctx, DOCUMENT_ENTRY.author, id, a, `${field}.authors[${i}]`)),
     codedClassification(ctx, DOCUMENT_ENTRY.classCode, id, code(e.classCode, `${field}.classCode`)),
     ...e.confidentialityCodes.map((c, i) => codedClassification(ctx, DOCUMENT_ENTRY.confidentialityCode, id, code(c, `${field}.confidentialityCodes[${i}]`))),
+    ...(e.eventCodes ?? []).map((c, i) => codedClassification(ctx, DOCUMENT_ENTRY.eventCodeList, id, code(c, `${field}.eventCodes[${i}]`))),
     codedClassification(ctx, DOCUMENT_ENTRY.formatCode, id, code(e.formatCode, `${field}.formatCode`)),
     codedClassification(ctx, DOCUMENT_ENTRY.healthcareFacilityTypeCode, id, code(e.healthcareFacilityTypeCode, `${field}.healthcareFacilityTypeCode`)),
     codedClassification(ctx, DOCUMENT_ENTRY.practiceSettingCode, id, code(e.practiceSettingCode, `${field}.practiceSettingCode`)),
@@ -235,7 +253,7 @@ function extrinsicObject(ctx: Context, id: string, e: DocumentEntry, field: stri
   ];
   return element(
     'rim:ExtrinsicObject',
-    { id, objectType: DOCUMENT_ENTRY.objectType, mimeType: text(e.mimeType, `${field}.mimeType`) },
+    { id, ...(logicalId !== undefined ? { lid: logicalId } : {}), objectType: DOCUMENT_ENTRY.objectType, mimeType: text(e.mimeType, `${field}.mimeType`) },
     [...slots, nameOf(text(e.title, `${field}.title`), ctx.lang), ...classifications, ...identifiers],
   );
 }
@@ -255,7 +273,9 @@ function build(input: SubmitObjectsRequestInput): string {
   const ctx: Context = { ids: new Ids(), lang };
   const ss = input.submissionSet;
   if (typeof ss !== 'object' || ss === null) throw new InputError('submissionSet', 'an object is required');
-  if (!Array.isArray(input.entries) || input.entries.length === 0) throw new InputError('entries', 'at least one DocumentEntry is required');
+  const extra = input.associations ?? [];
+  if (!Array.isArray(extra)) throw new InputError('associations', 'a list is required');
+  if (!Array.isArray(input.entries) || (input.entries.length === 0 && extra.length === 0)) throw new InputError('entries', 'at least one DocumentEntry is required');
 
   const ssId = ss.entryUuid === undefined ? DEFAULT_SUBMISSION_SET_ID : entryId(ss.entryUuid, 'submissionSet.entryUuid');
   const seen = new Set<string>([ssId]);
@@ -267,7 +287,7 @@ function build(input: SubmitObjectsRequestInput): string {
     return id;
   });
 
-  const patientId = ss.patientId !== undefined ? text(ss.patientId, 'submissionSet.patientId') : text(input.entries[0]!.entry?.patientId, 'entries[0].entry.patientId');
+  const patientId = ss.patientId !== undefined ? text(ss.patientId, 'submissionSet.patientId') : text(input.entries[0]?.entry?.patientId, 'entries[0].entry.patientId');
   input.entries.forEach((s, i) => {
     if (s.entry?.patientId !== patientId) throw new InputError(`entries[${i}].entry.patientId`, 'must be the patientId of the submission set (one patient per submission)');
   });
@@ -285,9 +305,14 @@ function build(input: SubmitObjectsRequestInput): string {
     element('rim:RegistryPackage', { id: ssId, objectType: OBJECT_TYPE.registryPackage }, packageChildren),
     open('rim:Classification', { id: ctx.ids.next('cl'), objectType: OBJECT_TYPE.classification, classifiedObject: ssId, classificationNode: SUBMISSION_SET.classificationNode }, true),
   ];
-  input.entries.forEach((s, i) => objects.push(extrinsicObject(ctx, entryIds[i]!, s.entry, `entries[${i}].entry`)));
-  input.entries.forEach((_, i) => {
-    objects.push(association(ctx, ASSOCIATION_TYPE.hasMember, ssId, entryIds[i]!, [slot('SubmissionSetStatus', ['Original'])]));
+  input.entries.forEach((s, i) => {
+    const lid = s.logicalId === undefined ? undefined : entryId(s.logicalId, `entries[${i}].logicalId`);
+    objects.push(extrinsicObject(ctx, entryIds[i]!, s.entry, `entries[${i}].entry`, lid));
+  });
+  input.entries.forEach((s, i) => {
+    const slots = [slot('SubmissionSetStatus', ['Original'])];
+    if (s.previousVersion !== undefined) slots.push(slot('PreviousVersion', [text(s.previousVersion, `entries[${i}].previousVersion`)]));
+    objects.push(association(ctx, ASSOCIATION_TYPE.hasMember, ssId, entryIds[i]!, slots));
   });
   input.entries.forEach((s, i) => {
     if (s.replacesEntryUuid !== undefined) {
@@ -297,6 +322,12 @@ function build(input: SubmitObjectsRequestInput): string {
     } else if (s.entry.replaces !== undefined) {
       throw new InputError(`entries[${i}].replacesEntryUuid`, `the document replaces ${s.entry.replaces}: the entryUUID of the replaced entry (TD3.1) is required for the RPLC association`);
     }
+  });
+
+  extra.forEach((a, i) => {
+    if (typeof a !== 'object' || a === null) throw new InputError(`associations[${i}]`, 'an object is required');
+    const slots = Object.entries(a.slots ?? {}).map(([name, values]) => slot(text(name, `associations[${i}].slots`), values.map((v) => text(v, `associations[${i}].slots.${name}`))));
+    objects.push(association(ctx, text(a.associationType, `associations[${i}].associationType`), entryId(a.sourceObject, `associations[${i}].sourceObject`), entryId(a.targetObject, `associations[${i}].targetObject`), slots));
   });
 
   return (

@@ -27,6 +27,19 @@ describe('test PKI', () => {
     expect(insi.verify(ca.publicKey)).toBe(true);
   });
 
+  it('issues an RSA "ORG SIGN" signing certificate for the establishment, same DN as its authentication certificate', async () => {
+    const pki = await ensureTestPki(dir);
+    const signing = new X509Certificate(pki.signing.establishment.cert);
+    const auth = new X509Certificate(pki.clients.establishment.cert);
+    expect(signing.publicKey.asymmetricKeyType).toBe('rsa');
+    expect(signing.publicKey.asymmetricKeyDetails?.modulusLength).toBe(2048);
+    expect(signing.subject).toBe(auth.subject);
+    expect(signing.verify(new X509Certificate(pki.ca.cert).publicKey)).toBe(true);
+    expect(signing.keyUsage ?? []).not.toContain('1.3.6.1.5.5.7.3.2');
+    const again = await ensureTestPki(dir);
+    expect(again.signing.establishment.cert).toBe(pki.signing.establishment.cert);
+  });
+
   it('lets a server demand a client certificate from the CA', async () => {
     const pki = await ensureTestPki(dir);
     const server = https.createServer(sandboxServerTls(pki), (req, res) => {

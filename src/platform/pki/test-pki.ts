@@ -31,15 +31,29 @@ export const CLIENT_IDENTITIES = {
 } as const;
 export type ClientIdentity = keyof typeof CLIENT_IDENTITIES;
 
+/**
+ * Signing certificates ("ORG SIGN", IGC-Santé organisation signature), RSA 2048 because XML
+ * signatures of the DMP (VIHF, XAdES) are RSA-SHA256 (dmp.md §3–§5). Same subject DN as the
+ * matching authentication certificate, as the DMP expects (dmp.md §3).
+ */
+export const SIGNING_IDENTITIES = {
+  /** The establishment's organisation signature certificate (VIHF, XAdES of the DMP). */
+  establishment: CLIENT_IDENTITIES.establishment,
+} as const;
+export type SigningIdentity = keyof typeof SIGNING_IDENTITIES;
+
 export interface TestPki {
   dir: string;
   ca: KeyPair;
   /** Server certificate for localhost / 127.0.0.1 / ::1, used by every sandbox. */
   server: KeyPair;
   clients: Record<ClientIdentity, KeyPair>;
+  /** RSA signature certificates (KeyUsage digitalSignature + nonRepudiation), by identity. */
+  signing: Record<SigningIdentity, KeyPair>;
 }
 
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+const RSA_ALGORITHM = { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' } as const;
 const CA_NAME = 'CN=TEST AC IGC-SANTE ELEMENTAIRE ORGANISATIONS, OU=IGC-SANTE TEST, O=PASSERELLE SANDBOX, C=FR';
 const TEN_YEARS_MS = 10 * 365 * 24 * 3600 * 1000;
 
@@ -48,8 +62,8 @@ const toPem = (der: ArrayBuffer, label: string): string =>
 
 const serial = (): string => Buffer.from(webcrypto.getRandomValues(new Uint8Array(16))).toString('hex').replace(/^[89a-f]/, '1');
 
-async function newKeys(): Promise<CryptoKeyPair> {
-  return (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
+async function newKeys(algorithm: 'ecdsa' | 'rsa' = 'ecdsa'): Promise<CryptoKeyPair> {
+  return (await webcrypto.subtle.generateKey(algorithm === 'rsa' ? RSA_ALGORITHM : ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
 }
 
 async function exportKey(key: CryptoKey): Promise<string> {
@@ -80,18 +94,24 @@ async function createCa(): Promise<KeyPair> {
 }
 
 /**
- * Issues a certificate signed by the test CA. `kind` decides the extended key usage;
- * server certificates name localhost and the loopback addresses.
+ * Issues a certificate signed by the test CA. `kind` decides the key and its usages: server and
+ * client certificates are ECDSA P-256 with the serverAuth / clientAuth extended key usage
+ * (server certificates name localhost and the loopback addresses); signing certificates
+ * ("ORG SIGN") are RSA 2048 with digitalSignature + nonRepudiation.
  */
-export async function issueCertificate(ca: KeyPair, commonName: string, kind: 'server' | 'client'): Promise<KeyPair> {
-  const keys = await newKeys();
+export async function issueCertificate(ca: KeyPair, commonName: string, kind: 'server' | 'client' | 'signing'): Promise<KeyPair> {
+  const keys = await newKeys(kind === 'signing' ? 'rsa' : 'ecdsa');
   const caCert = new x509.X509Certificate(ca.cert);
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
-    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement, true),
-    new x509.ExtendedKeyUsageExtension([kind === 'server' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth]),
+    kind === 'signing'
+      ? new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation, true)
+      : new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement, true),
     await x509.AuthorityKeyIdentifierExtension.create(caCert),
   ];
+  if (kind !== 'signing') {
+    extensions.push(new x509.ExtendedKeyUsageExtension([kind === 'server' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth]));
+  }
   if (kind === 'server') {
     extensions.push(new x509.SubjectAlternativeNameExtension([
       { type: 'dns', value: 'localhost' },
@@ -135,7 +155,11 @@ export async function ensureTestPki(dataDir: string): Promise<TestPki> {
   for (const [id, cn] of Object.entries(CLIENT_IDENTITIES) as Array<[ClientIdentity, string]>) {
     clients[id] = await loadOrCreate(dir, `client-${id}`, () => issueCertificate(ca, cn, 'client'));
   }
-  return { dir, ca, server, clients };
+  const signing = {} as Record<SigningIdentity, KeyPair>;
+  for (const [id, cn] of Object.entries(SIGNING_IDENTITIES) as Array<[SigningIdentity, string]>) {
+    signing[id] = await loadOrCreate(dir, `signing-${id}`, () => issueCertificate(ca, cn, 'signing'));
+  }
+  return { dir, ca, server, clients, signing };
 }
 
 /** TLS options of a sandbox server: our server certificate, client certificate required. */
