@@ -5,10 +5,20 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { registerDocumentRoutes, registerIdentityRoutes, registerOperationsRoutes } from './api/index.ts';
+import { registerDocumentRoutes, registerExchangeRoutes, registerIdentityRoutes, registerOperationsRoutes } from './api/index.ts';
 import { createIdentityService, createPamFeedSender, createPamIdentityHandler, ITI30_EVENTS, PAM_FEED_QUEUE, type IdentityService } from './identity/index.ts';
-import { createDocumentService, createPamMovementHandler, type DocumentService } from './record/index.ts';
-import { createAnnuaireClient, startAnnuaireSandbox, type AnnuaireClient, type AnnuaireSandbox } from './national/annuaire/index.ts';
+import {
+  createDocumentService, createPamMovementHandler, createReceivedDocumentService, DOCUMENT_VALIDATED_QUEUE, type DocumentService, type ReceivedDocumentService,
+} from './record/index.ts';
+import {
+  createExchangeService, createReceivingService, directoryChannel, dmpChannel, EXCHANGE_QUEUES, mailChannel, RECEIVED_QUEUE,
+  type ExchangeService,
+} from './exchange/index.ts';
+import { createAnnuaireClient, SANDBOX_PROFESSIONALS, startAnnuaireSandbox, type AnnuaireClient, type AnnuaireSandbox } from './national/annuaire/index.ts';
+import { createDmpClient, startDmpSandbox, type DmpClient, type DmpSandbox } from './national/dmp/index.ts';
+import {
+  createMssanteClient, createMssanteReceiver, startMssanteSandbox, type MssanteClient, type MssanteReceiver, type MssanteSandbox,
+} from './national/mssante/index.ts';
 import { createInsiClient, startInsiSandbox, type InsiClient, type InsiSandbox } from './national/insi/index.ts';
 import type { Config } from './platform/config.ts';
 import { openDatabase, ping, type DatabaseHandle, type Executor } from './platform/db/index.ts';
@@ -28,6 +38,10 @@ export interface App {
   http: HttpServer;
   identities: IdentityService;
   documents: DocumentService;
+  received: ReceivedDocumentService;
+  exchange: ExchangeService;
+  /** Reads the MSSanté mailbox now (also done every `mssante.pollMs`). */
+  readMailbox(): Promise<void>;
   inbox: Inbox;
   insiSandbox?: InsiSandbox;
   sandboxes?: Sandboxes;
@@ -46,11 +60,13 @@ export interface StartOptions {
 export interface Sandboxes {
   insi: InsiSandbox;
   annuaire: AnnuaireSandbox;
+  dmp: DmpSandbox;
+  mssante: MssanteSandbox;
   stop(): Promise<void>;
 }
 
-/** The national sandboxes alone (`passerelle sandbox`, or inside `start`). */
-export async function startSandboxes(config: Config, pki: TestPki, logger: Logger): Promise<Sandboxes> {
+/** The national sandboxes (`passerelle sandbox`, or inside `start`); the DMP's registry lives in `database`. */
+export async function startSandboxes(config: Config, pki: TestPki, logger: Logger, database: DatabaseHandle): Promise<Sandboxes> {
   const started: Array<{ close(): Promise<void> }> = [];
   const stop = async (): Promise<void> => { for (const s of started.reverse()) await s.close().catch(() => undefined); };
   try {
@@ -60,7 +76,19 @@ export async function startSandboxes(config: Config, pki: TestPki, logger: Logge
     const annuaire = await startAnnuaireSandbox({ pki, host: '127.0.0.1', port: config.sandbox.annuairePort, logger });
     started.push(annuaire);
     logger.info({ annuaire: annuaire.url }, 'Annuaire Santé sandbox listening');
-    return { insi, annuaire, stop };
+    const dmp = await startDmpSandbox({ pki, database: database.db, host: '127.0.0.1', port: config.sandbox.dmpPort, allowProductionIns: config.sandbox.dmpAllowsProductionIns, logger });
+    started.push(dmp);
+    logger.info({ dmp: dmp.url }, 'DMP sandbox listening');
+    // The operator knows the mailboxes the Annuaire Santé sandbox publishes.
+    const published = SANDBOX_PROFESSIONALS.flatMap((p) => [...p.mailboxes, ...p.roles.flatMap((r) => r.mailboxes)])
+      .map((m) => ({ address: m.address, type: 'PER' as const, status: 'open' as const }));
+    const mssante = await startMssanteSandbox({
+      pki, dataDir: resolve(config.dataDir, 'mssante'), host: '127.0.0.1', smtpPort: config.sandbox.smtpPort, imapPort: config.sandbox.imapPort,
+      mailboxes: published, logger,
+    });
+    started.push(mssante);
+    logger.info({ smtp: mssante.smtpPort, imap: mssante.imapPort }, 'MSSanté operator sandbox listening');
+    return { insi, annuaire, dmp, mssante, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -83,6 +111,43 @@ function annuaireClientFrom(config: Config, pki: TestPki, logger: Logger, sandbo
   });
 }
 
+function dmpClientFrom(config: Config, pki: TestPki, logger: Logger, sandboxUrl?: string): DmpClient {
+  return createDmpClient({
+    endpoint: config.dmp.endpoint ?? sandboxUrl ?? `https://127.0.0.1:${config.sandbox.dmpPort}`,
+    tls: tlsFrom(config.dmp.tls, { ...pki.clients.establishment, ca: pki.ca.cert }),
+    signing: config.dmp.signing
+      ? { cert: readFileSync(config.dmp.signing.certFile, 'utf8'), key: readFileSync(config.dmp.signing.keyFile, 'utf8') }
+      : pki.signing.establishment,
+    structure: { id: config.dmp.structureId ?? `1${config.establishment.finess}`, sector: config.establishment.facilityTypeCode },
+    software: config.dmp.software,
+    sourceId: config.dmp.sourceId,
+    timeoutMs: config.dmp.timeoutMs,
+    logger,
+  });
+}
+
+function mssanteFrom(config: Config, pki: TestPki, logger: Logger, sandbox?: MssanteSandbox): { client: MssanteClient; receiver: MssanteReceiver } {
+  const tls = tlsFrom(config.mssante.tls, { ...pki.clients.establishment, ca: pki.ca.cert });
+  const { mssante, establishment } = config;
+  const client = createMssanteClient({
+    smtp: {
+      host: mssante.smtp.host, port: mssante.smtp.port ?? sandbox?.smtpPort ?? config.sandbox.smtpPort, security: mssante.smtp.security, tls,
+      ...(mssante.password ? { auth: { user: mssante.mailbox, pass: mssante.password } } : {}),
+    },
+    sender: {
+      address: mssante.mailbox, displayName: `${establishment.name} - Passerelle`, nil: mssante.nil, establishment: establishment.name,
+      sourceId: config.dmp.sourceId, application: { name: config.dmp.software.name, version: config.dmp.software.version },
+      contentTypeCode: { ...config.dmp.contentType, codingScheme: '1.2.250.1.213.2.2' },
+    },
+    logger,
+  });
+  const receiver = createMssanteReceiver({
+    host: mssante.imap.host, port: mssante.imap.port ?? sandbox?.imapPort ?? config.sandbox.imapPort, tls,
+    auth: { user: mssante.mailbox, pass: mssante.password ?? '' },
+  });
+  return { client, receiver };
+}
+
 function insiClientFrom(config: Config, pki: TestPki, logger: Logger, sandboxUrl?: string): InsiClient {
   const tls = tlsFrom(config.insi.tls, { ...pki.clients.insi, ca: pki.ca.cert });
   return createInsiClient({
@@ -103,29 +168,64 @@ export async function startApp({ config, logger, ...options }: StartOptions): Pr
   const stops: Array<() => Promise<void>> = [async () => database.close()];
 
   try {
-    const sandboxes = config.sandbox.enabled ? await startSandboxes(config, pki, logger) : undefined;
+    const sandboxes = config.sandbox.enabled ? await startSandboxes(config, pki, logger, database) : undefined;
     if (sandboxes) stops.push(sandboxes.stop);
     const insi = insiClientFrom(config, pki, logger, sandboxes?.insi.url);
     stops.push(async () => insi.close());
     const annuaire = annuaireClientFrom(config, pki, logger, sandboxes?.annuaire.url);
     stops.push(async () => annuaire.close());
+    const dmp = dmpClientFrom(config, pki, logger, sandboxes?.dmp.url);
+    stops.push(async () => dmp.close());
+    const mssante = mssanteFrom(config, pki, logger, sandboxes?.mssante);
+    stops.push(async () => mssante.client.close());
 
-    // PAM feed: outbox workers deliver to the subscribers, in order, one in flight each.
-    const feed = createPamFeedSender({ subscribers: config.pam.subscribers, establishment: config.establishment });
-    const worker: Worker = await startWorker(database, {
-      handlers: { [PAM_FEED_QUEUE]: feed.handler }, logger, concurrency: 4,
-      pollMs: config.outbox.pollMs, leaseMs: config.outbox.leaseMs, backoff: { baseMs: config.outbox.backoffBaseMs, maxMs: config.outbox.backoffMaxMs },
-    });
-    stops.push(async () => { await worker.stop(); await feed.close(); });
+    // Outbox workers (started below, once every handler exists): PAM feed, document routing, channels.
+    let worker: Worker | undefined;
+    const wake = (): void => worker?.wake();
     const identityServiceFor = (db: Executor): IdentityService => createIdentityService({
       db: db as DatabaseHandle['db'],
       ippAuthority: config.establishment.ippNamespace,
       subscribers: () => config.pam.subscribers.map((s) => s.name),
       insi,
-      onPublished: () => worker.wake(),
+      onPublished: wake,
     });
     const identities = identityServiceFor(database.db);
     const documents = createDocumentService({ db: database.db, identities, establishment: config.establishment });
+    const received = createReceivedDocumentService({ db: database.db, identities });
+    const exchange = createExchangeService({
+      db: database.db, documents,
+      dmp: dmpChannel(dmp, {
+        contentTypeCode: { ...config.dmp.contentType, codingScheme: '1.2.250.1.213.2.2' },
+        institution: `${config.establishment.name}^^^^^&1.2.250.1.71.4.2.2&ISO^IDNST^^^1${config.establishment.finess}`,
+      }),
+      mail: mailChannel(mssante.client),
+      directory: directoryChannel(annuaire),
+      onEnqueued: wake,
+    });
+    const receiving = createReceivingService({ db: database.db, received, exchange, mail: mssante.client, mailbox: config.mssante.mailbox, onEnqueued: wake });
+
+    const feed = createPamFeedSender({ subscribers: config.pam.subscribers, establishment: config.establishment });
+    worker = await startWorker(database, {
+      handlers: {
+        [PAM_FEED_QUEUE]: feed.handler,
+        [DOCUMENT_VALIDATED_QUEUE]: exchange.route,
+        [EXCHANGE_QUEUES.dmp]: exchange.sendDmp,
+        [EXCHANGE_QUEUES.mssante]: exchange.sendMail,
+        [RECEIVED_QUEUE]: receiving.process,
+      },
+      logger, concurrency: 8,
+      pollMs: config.outbox.pollMs, leaseMs: config.outbox.leaseMs, backoff: { baseMs: config.outbox.backoffBaseMs, maxMs: config.outbox.backoffMaxMs },
+    });
+    const started = worker;
+    stops.push(async () => { await started.stop(); await feed.close(); });
+
+    // The MSSanté mailbox is read every pollMs, one read at a time; a failed read is logged and tried again.
+    let reading: Promise<void> | undefined;
+    const readMailbox = (): Promise<void> => reading ??= mssante.receiver.fetchNew(receiving.store)
+      .then(() => undefined, (error: unknown) => { logger.warn({ err: { message: error instanceof Error ? error.message : String(error) } }, 'MSSanté mailbox read failed'); })
+      .finally(() => { reading = undefined; });
+    const poll = setInterval(() => { void readMailbox(); }, config.mssante.pollMs);
+    stops.push(async () => { clearInterval(poll); await reading; });
 
     // HL7 v2 inbound over MLLP: stored raw, deduplicated, routed, acknowledged.
     const pamIdentity = createPamIdentityHandler(identityServiceFor);
@@ -148,7 +248,8 @@ export async function startApp({ config, logger, ...options }: StartOptions): Pr
     const http = await createHttpServer({ logger, version: VERSION, ready: () => ping(database.db) });
     registerIdentityRoutes(http, { db: database.db, identities, ndaAuthority: config.establishment.ippNamespace });
     registerDocumentRoutes(http, { documents, identities });
-    registerOperationsRoutes(http, { db: database.db, inbox, wake: () => worker.wake(), subscribers: config.pam.subscribers });
+    registerExchangeRoutes(http, { exchange });
+    registerOperationsRoutes(http, { db: database.db, inbox, wake, subscribers: config.pam.subscribers });
     await http.listen({ host: config.http.host, port: config.http.port });
     stops.push(() => http.close());
     const httpPort = (http.server.address() as import('node:net').AddressInfo | null)?.port ?? config.http.port;
@@ -156,7 +257,7 @@ export async function startApp({ config, logger, ...options }: StartOptions): Pr
 
     let stopping: Promise<void> | undefined;
     return {
-      config, database, pki, http, identities, documents, inbox, ports: { http: httpPort, mllp: mllpPort },
+      config, database, pki, http, identities, documents, received, exchange, readMailbox, inbox, ports: { http: httpPort, mllp: mllpPort },
       ...(sandboxes ? { insiSandbox: sandboxes.insi, sandboxes } : {}),
       stop: () => stopping ??= stopAll(stops),
     };

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { parseCda } from '../src/formats/cda/index.ts';
 import { loadXsd } from '../src/platform/xsd.ts';
+import { PFI_ACTOR } from '../src/exchange/index.ts';
 import { auditTrailOf } from '../src/platform/audit/index.ts';
 import { startTestApp, type TestApp } from './support/app.ts';
 import { fixturesDir } from './support/fixtures.ts';
@@ -89,7 +90,9 @@ describe('exit documents through the API', () => {
     expect(list.json.items.map((d) => `${d.version}:${d.status}`)).toEqual(['2:validated', '1:replaced']);
 
     const trail = await auditTrailOf(app.database.db, 'document', draft.json.id);
-    expect(trail.map((e) => e.action)).toEqual(['document.create', 'document.validate', 'document.read.pdf', 'document.read.cda', 'document.read', 'document.read']);
+    // The intermediation platform reads each validated version to send it (asynchronously): audited under its own name.
+    expect(trail.filter((e) => e.actor !== PFI_ACTOR).map((e) => e.action)).toEqual(['document.create', 'document.validate', 'document.read.pdf', 'document.read.cda', 'document.read', 'document.read']);
+    expect(trail.filter((e) => e.actor === PFI_ACTOR).every((e) => e.action === 'document.read.exchange')).toBe(true);
   });
 
   it('produces a CDA without INS for a patient who is not qualified', async () => {

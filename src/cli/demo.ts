@@ -46,7 +46,7 @@ export function registerDemoCommand(program: Command): void {
       });
       const subscriberPort = await subscriber.listen(0);
       const config = loadConfig(process.env, {
-        dataDir, 'http.port': 0, 'mllp.port': 0, 'sandbox.insiPort': 0, 'sandbox.annuairePort': 0, 'sandbox.enabled': true,
+        dataDir, 'http.port': 0, 'mllp.port': 0, 'sandbox.insiPort': 0, 'sandbox.annuairePort': 0, 'sandbox.dmpPort': 0, 'sandbox.smtpPort': 0, 'sandbox.imapPort': 0, 'sandbox.enabled': true,
         logLevel: options.verbose ? 'info' : 'warn',
         'pam.subscribers': [{ name: 'DPI', host: '127.0.0.1', port: subscriberPort }],
       });

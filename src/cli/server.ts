@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { startApp, startSandboxes } from '../app.ts';
+import { openDatabase } from '../platform/db/index.ts';
 import { seedDemoIdentities } from '../identity/index.ts';
 import { ensureTestPki } from '../platform/pki/index.ts';
 import { loadConfig } from '../platform/config.ts';
@@ -44,11 +45,16 @@ export function registerSandboxCommand(program: Command): void {
     .action(async () => {
       const config = loadConfig();
       const logger = createLogger(config.logLevel);
-      const pki = await ensureTestPki(resolve(config.dataDir));
-      const sandboxes = await startSandboxes(config, pki, logger);
+      const dataDir = resolve(config.dataDir);
+      const pki = await ensureTestPki(dataDir);
+      // The DMP sandbox keeps its registry in the platform's database.
+      const database = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir });
+      const sandboxes = await startSandboxes(config, pki, logger, database);
       console.log(`Client certificates of the test PKI: ${pki.dir}`);
       console.log(`INSi sandbox: ${sandboxes.insi.url}`);
       console.log(`Annuaire Santé sandbox: ${sandboxes.annuaire.url}`);
-      stopOnSignals(sandboxes.stop);
+      console.log(`DMP sandbox: ${sandboxes.dmp.url}`);
+      console.log(`MSSanté operator sandbox: SMTPS 127.0.0.1:${sandboxes.mssante.smtpPort}, IMAPS 127.0.0.1:${sandboxes.mssante.imapPort}`);
+      stopOnSignals(async () => { await sandboxes.stop(); await database.close(); });
     });
 }

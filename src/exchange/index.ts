@@ -9,7 +9,9 @@
  */
 export { CHANNEL_LABEL, checkVisibility, patientMailbox, planDispatches, type Channel, type PlannedDispatch, type RoutingInput, type SendingChoices } from './routing.ts';
 export {
-  createExchangeService, EXCHANGE_QUEUES, ExchangeError, messageIdOf, PFI_ACTOR,
+  createExchangeService, EXCHANGE_QUEUES, ExchangeError, PFI_ACTOR,
   type ChannelFailure, type DirectoryPort, type Dispatch, type DispatchView, type DmpPort, type ExchangeDeps, type ExchangeService,
   type MailPort, type OutgoingDocument,
 } from './service.ts';
+export { directoryChannel, dmpChannel, mailChannel } from './channels.ts';
+export { createReceivingService, messageIdOfRaw, RECEIVED_QUEUE, type ReceivingDeps, type ReceivingService } from './receiving.ts';

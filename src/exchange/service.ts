@@ -15,8 +15,10 @@
  * 3. Receipts (`recordReceipt`): a DSN or MDN moves an MSSanté dispatch to delivered, read or
  *    failed, found by the Message-ID that was sent.
  *
- * Everything is idempotent: routing twice yields the same rows (unique keys), a dispatch
- * already sent is not sent again, and the mail's Message-ID is derived from the dispatch id.
+ * Everything is idempotent: routing twice yields the same rows (unique keys), and a dispatch
+ * already sent is not sent again. The one window left is SMTP's own: a crash after the
+ * operator accepted a message and before its dispatch is marked sent sends it once more on
+ * retry (at-least-once; the DMP side has no such window, see channels.ts).
  */
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { parseCda } from '../formats/cda/index.ts';
@@ -52,9 +54,9 @@ export interface DmpPort {
   publish(document: OutgoingDocument): Promise<{ entryId: string }>;
 }
 
-/** Sends the document by MSSanté; `messageId` is ours, so that a resend can be recognised. */
+/** Sends the document by MSSanté to one recipient; returns the Message-ID receipts will refer to. */
 export interface MailPort {
-  send(document: OutgoingDocument, message: { to: string; kind: 'pro' | 'patient'; messageId: string }): Promise<void>;
+  send(document: OutgoingDocument, message: { to: string; kind: 'pro' | 'patient' }): Promise<{ messageId: string }>;
 }
 
 /** MSSanté addresses of a professional, from the Annuaire Santé. */
@@ -70,8 +72,6 @@ export interface ExchangeDeps {
   dmp: DmpPort;
   mail: MailPort;
   directory: DirectoryPort;
-  /** Domain of our Message-IDs (the applicative mailbox's domain). */
-  messageIdDomain: string;
   /** Called after new jobs were enqueued (wakes this process's worker). */
   onEnqueued?: () => void;
 }
@@ -91,8 +91,6 @@ export interface DispatchView {
   updatedAt: string;
   history: Array<{ status: string; detail?: string; at: string }>;
 }
-
-export const messageIdOf = (dispatchId: string, domain: string): string => `<${dispatchId}@${domain}>`;
 
 async function addEvent(db: Executor, dispatchId: string, status: string, detail?: string): Promise<void> {
   await db.insert(dispatchEvents).values({ dispatchId, status, detail: detail ?? null });
@@ -223,8 +221,7 @@ export function createExchangeService(deps: ExchangeDeps) {
 
     /** Handler of `exchange.mssante`: sent, until a DSN says delivered. */
     sendMail: (job: Job): Promise<void> => attempt(job, async (dispatch, outgoing) => {
-      const messageId = messageIdOf(dispatch.id, deps.messageIdDomain);
-      await deps.mail.send(outgoing, { to: dispatch.recipient, kind: dispatch.channel === 'mssante-patient' ? 'patient' : 'pro', messageId });
+      const { messageId } = await deps.mail.send(outgoing, { to: dispatch.recipient, kind: dispatch.channel === 'mssante-patient' ? 'patient' : 'pro' });
       return { externalId: messageId };
     }, 'sent'),
 

@@ -52,6 +52,12 @@ export const configSchema = z.object({
     enabled: z.boolean().default(true),
     insiPort: port.default(8443),
     annuairePort: port.default(8444),
+    dmpPort: port.default(8446),
+    /** MSSanté operator: SMTPS and IMAPS. */
+    smtpPort: port.default(4465),
+    imapPort: port.default(4993),
+    /** The DMP sandbox refuses production INS OIDs (…4.8 NIR, …4.9 NIA) unless this is set. */
+    dmpAllowsProductionIns: z.boolean().default(false),
   }).prefault({}),
   insi: z.object({
     /** Real endpoint in production; defaults to the local sandbox. */
@@ -63,6 +69,45 @@ export const configSchema = z.object({
     /** Certificate files (IGC-Santé, CN INSI-AUTO); default: the test PKI. */
     tls: tlsFiles.optional(),
     timeoutMs: z.number().int().positive().default(15_000),
+  }).prefault({}),
+  dmp: z.object({
+    /** Base URL of the DMP, e.g. https://lps2.dmp.gouv.fr; defaults to the local sandbox. */
+    endpoint: z.string().url().optional(),
+    /** "ORG AUTH_CLI" certificate of the structure (mutual TLS); default: the test PKI. */
+    tls: tlsFiles.optional(),
+    /** "ORG SIGN" certificate (RSA) that signs the VIHF and the submission sets; default: the test PKI. */
+    signing: z.object({ certFile: z.string(), keyFile: z.string() }).optional(),
+    /** Struct_IdNat of the VIHF; default `1` + the establishment's FINESS. */
+    structureId: z.string().optional(),
+    software: z.object({
+      name: z.string().default('PASSERELLE'),
+      version: z.string().default('0.1.0'),
+      /** DMP homologation number issued to the software. */
+      homologation: z.string().default('SANDBOX-HOMOLOGATION'),
+    }).prefault({}),
+    /** OID of the sending system (SubmissionSet.sourceId). */
+    sourceId: z.string().default('1.2.250.1.999.1.9'),
+    /**
+     * SubmissionSet.contentTypeCode (TRE_R209-TypeActivite, scheme 1.2.250.1.213.2.2): 03 for an
+     * inpatient stay (TRANS maps PV1-2 I to 03); the label is to confirm against TRE_R209.
+     */
+    contentType: z.object({ code: z.string(), displayName: z.string() }).default({ code: '03', displayName: 'Hospitalisation complète' }),
+    timeoutMs: z.number().int().positive().default(30_000),
+  }).prefault({}),
+  mssante: z.object({
+    /** The establishment's applicative mailbox (From, IMAP login). */
+    mailbox: z.string().default('passerelle@ch-test.mssante.fr'),
+    /** Operator SMTP (submission) and IMAP; default: the local sandbox. */
+    smtp: z.object({ host: z.string().default('127.0.0.1'), port: port.optional(), security: z.enum(['tls', 'starttls']).default('tls') }).prefault({}),
+    imap: z.object({ host: z.string().default('127.0.0.1'), port: port.optional() }).prefault({}),
+    /** Password, when the operator asks for one besides the certificate (a secret: environment only). */
+    password: z.string().optional(),
+    /** Certificate of the applicative mailbox; default: the test PKI. */
+    tls: tlsFiles.optional(),
+    /** X-MSS-NIL: the product reference assigned on convergence.esante.gouv.fr. */
+    nil: z.string().default('SANDBOX-NIL'),
+    /** How often the mailbox is read. */
+    pollMs: z.number().int().positive().default(5_000),
   }).prefault({}),
   annuaire: z.object({
     /** Annuaire Santé FHIR API, e.g. https://gateway.api.esante.gouv.fr/fhir/v2; defaults to the local sandbox. */
@@ -105,6 +150,16 @@ const ENV: Record<string, string> = {
   PASSERELLE_SANDBOX_ANNUAIRE_PORT: 'sandbox.annuairePort',
   PASSERELLE_ANNUAIRE_ENDPOINT: 'annuaire.endpoint',
   PASSERELLE_ANNUAIRE_API_KEY: 'annuaire.apiKey',
+  PASSERELLE_SANDBOX_DMP_PORT: 'sandbox.dmpPort',
+  PASSERELLE_SANDBOX_SMTP_PORT: 'sandbox.smtpPort',
+  PASSERELLE_SANDBOX_IMAP_PORT: 'sandbox.imapPort',
+  PASSERELLE_DMP_ENDPOINT: 'dmp.endpoint',
+  PASSERELLE_MSSANTE_MAILBOX: 'mssante.mailbox',
+  PASSERELLE_MSSANTE_PASSWORD: 'mssante.password',
+  PASSERELLE_MSSANTE_SMTP_HOST: 'mssante.smtp.host',
+  PASSERELLE_MSSANTE_SMTP_PORT: 'mssante.smtp.port',
+  PASSERELLE_MSSANTE_IMAP_HOST: 'mssante.imap.host',
+  PASSERELLE_MSSANTE_IMAP_PORT: 'mssante.imap.port',
 };
 
 function setPath(target: Record<string, unknown>, path: string, value: unknown): void {

@@ -30,7 +30,7 @@ const cdaOf = (id: string, patient = PAT_TROIS_QUALIFIED, type: 'cr-bio' | 'cr-i
 describe('documents received from outside', () => {
   it('waits for review when nobody matches, with the MDN code 902 (unknown patient)', async () => {
     const outcome = await received.integrate({ cda: cdaOf('1.2.250.1.999.9.1'), source: 'mssante', sender: 'labo@labo-test.mssante.fr' }, 'pfi');
-    expect(outcome).toMatchObject({ status: 'review', processingCode: '902', duplicate: false });
+    expect(outcome).toMatchObject({ status: 'review', processingCode: 902, duplicate: false });
     expect((await received.reviewQueue('cellule-iv')).map((d) => d.uniqueId)).toEqual(['1.2.250.1.999.9.1']);
   });
 
@@ -52,10 +52,10 @@ describe('documents received from outside', () => {
     const byTraits = await received.integrate({ cda: cdaOf('1.2.250.1.999.9.3', PAT_TROIS_UNQUALIFIED, 'cr-imagerie'), source: 'mssante' }, 'pfi');
     expect(byTraits).toMatchObject({ status: 'integrated', matchedBy: 'traits' });
     const otherIns = { ...PAT_TROIS_QUALIFIED, ins: { matricule: '179035121518912', oid: '1.2.250.1.213.1.4.10' } };
-    expect(await received.integrate({ cda: cdaOf('1.2.250.1.999.9.4', otherIns), source: 'mssante' }, 'pfi')).toMatchObject({ status: 'review', processingCode: '904' });
+    expect(await received.integrate({ cda: cdaOf('1.2.250.1.999.9.4', otherIns), source: 'mssante' }, 'pfi')).toMatchObject({ status: 'review', processingCode: 904 });
   });
 
   it('never throws on a document that is not a CDA (906, kept nowhere but the raw message)', async () => {
-    expect(await received.integrate({ cda: '<html/>', source: 'mssante' }, 'pfi')).toMatchObject({ status: 'review', processingCode: '906', id: '' });
+    expect(await received.integrate({ cda: '<html/>', source: 'mssante' }, 'pfi')).toMatchObject({ status: 'review', processingCode: 906, id: '' });
   });
 });

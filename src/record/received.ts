@@ -30,7 +30,7 @@ export interface ReceivedOutcome {
   /** Why it waits for review (French). */
   reason?: string;
   /** MSSanté processing code for the MDN: absent when integrated. */
-  processingCode?: '902' | '904' | '906';
+  processingCode?: 902 | 904 | 906;
   /** The same document was already received (by MSSanté and the DMP, or resent). */
   duplicate: boolean;
 }
@@ -48,16 +48,16 @@ export function createReceivedDocumentService(deps: { db: Database; identities: 
     const { birthName, firstBirthGivenName, birthDate } = patient;
     const sex = patient.sex === 'M' ? 'M' : patient.sex === 'F' ? 'F' : undefined;
     if (!birthName || !firstBirthGivenName || !birthDate || !sex) {
-      return { reason: 'patient non identifiable : INS inconnue et traits incomplets dans le document', processingCode: '902' };
+      return { reason: 'patient non identifiable : INS inconnue et traits incomplets dans le document', processingCode: 902 };
     }
     const candidates = (await deps.identities.search({ birthName, givenName: firstBirthGivenName, birthDate, sex }, actor))
       .filter((c) => c.traits.birthName === birthName.toUpperCase() && c.traits.birthDate === birthDate);
     if (candidates.length !== 1) {
-      return { reason: candidates.length === 0 ? 'aucun patient ne correspond aux traits du document' : `${candidates.length} patients correspondent aux traits du document`, processingCode: '902' };
+      return { reason: candidates.length === 0 ? 'aucun patient ne correspond aux traits du document' : `${candidates.length} patients correspondent aux traits du document`, processingCode: 902 };
     }
     const [candidate] = candidates;
     if (patient.ins && candidate!.ins && candidate!.ins.matricule !== patient.ins.matricule) {
-      return { reason: 'l’INS du document diffère de celle du patient', processingCode: '904' };
+      return { reason: 'l’INS du document diffère de celle du patient', processingCode: 904 };
     }
     return { identityId: candidate!.id, matchedBy: 'traits' };
   }
@@ -67,7 +67,7 @@ export function createReceivedDocumentService(deps: { db: Database; identities: 
     async integrate(input: ReceivedDocumentInput, actor: string): Promise<ReceivedOutcome> {
       const parsed = parseCda(input.cda);
       if (!parsed.ok) {
-        return { id: '', status: 'review', reason: `CDA illisible : ${parsed.error.field} : ${parsed.error.rule}`, processingCode: '906', duplicate: false };
+        return { id: '', status: 'review', reason: `CDA illisible : ${parsed.error.field} : ${parsed.error.rule}`, processingCode: 906, duplicate: false };
       }
       const { document } = parsed.value;
       const uniqueId = document.id.extension ? `${document.id.root}^${document.id.extension}` : document.id.root;

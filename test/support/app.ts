@@ -19,7 +19,7 @@ export interface TestApp extends App {
 export async function startTestApp(overrides: Record<string, unknown> = {}): Promise<TestApp> {
   const dataDir = await mkdtemp(join(tmpdir(), 'passerelle-app-'));
   const config = loadConfig({}, {
-    dataDir, 'http.port': 0, 'mllp.port': 0, 'sandbox.insiPort': 0, 'sandbox.annuairePort': 0, logLevel: 'silent', ...overrides,
+    dataDir, 'http.port': 0, 'mllp.port': 0, 'sandbox.insiPort': 0, 'sandbox.annuairePort': 0, 'sandbox.dmpPort': 0, 'sandbox.smtpPort': 0, 'sandbox.imapPort': 0, logLevel: 'silent', ...overrides,
   });
   const database = await openTestDatabase();
   const app = await startApp({ config, logger: silentLogger, database });

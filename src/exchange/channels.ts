@@ -1,0 +1,92 @@
+/**
+ * The national clients seen as the channels of the exchange service (ports of service.ts).
+ *
+ * - DMP: the outgoing CDA becomes an XDS DocumentEntry (formats/xds) with the document's
+ *   confidentiality flags, published by ITI-41 — or replaced (RPLC) when it replaces an earlier
+ *   version. A retry after a publication whose answer was lost meets
+ *   `XDSDuplicateUniqueIdInRegistry`: the registry is then asked for the entry, and the same
+ *   hash means the document is already there — success, not a duplicate.
+ * - MSSanté: one message per dispatch (one professional, or the patient with
+ *   `X-MSS-MES: FIN`), the CDA in an IHE XDM archive and the PDF beside it.
+ * - Annuaire Santé: a professional's MSSanté address, the personal one first.
+ */
+import { parseCda } from '../formats/cda/index.ts';
+import { deriveDocumentEntry, type VisibilityFlag, type XdsAuthor, type XdsCode } from '../formats/xds/index.ts';
+import type { AnnuaireClient } from '../national/annuaire/index.ts';
+import { DmpError, type DmpClient } from '../national/dmp/index.ts';
+import { MssanteError, type MssanteClient } from '../national/mssante/index.ts';
+import type { DirectoryPort, DmpPort, MailPort, OutgoingDocument } from './service.ts';
+
+const bytesOf = (document: OutgoingDocument): Uint8Array => Buffer.from(document.cda, 'utf8');
+
+function visibilityOf(document: OutgoingDocument): VisibilityFlag[] {
+  const c = document.confidentiality;
+  return [
+    ...(c.maskedToProfessionals ? ['MASQUE_PS' as const] : []),
+    ...(c.invisibleToPatient ? ['INVISIBLE_PATIENT' as const] : []),
+    ...(c.invisibleToLegalRepresentatives ? ['INVISIBLE_REPRESENTANTS_LEGAUX' as const] : []),
+  ];
+}
+
+export function dmpChannel(client: DmpClient, options: { contentTypeCode: XdsCode; institution: string }): DmpPort {
+  return {
+    async publish(document) {
+      const parsed = parseCda(document.cda);
+      if (!parsed.ok) throw new DmpError('invalid_request', `CDA illisible : ${parsed.error.field} : ${parsed.error.rule}`);
+      const bytes = bytesOf(document);
+      const entry = deriveDocumentEntry(parsed.value.document, bytes, { visibility: visibilityOf(document) });
+      if (!entry.ok) throw new DmpError('invalid_request', `Métadonnées XDS : ${entry.error.field} : ${entry.error.rule}`);
+      const author: XdsAuthor = entry.value.authors[0] ?? { institutions: [options.institution] };
+      const input = { documents: [{ bytes, entry: entry.value }] as [{ bytes: Uint8Array; entry: typeof entry.value }], contentTypeCode: options.contentTypeCode, author, title: document.title };
+      try {
+        const result = document.replacesUniqueId ? await client.replace(input) : await client.publish(input);
+        return { entryId: result.submissionSetUniqueId };
+      } catch (error) {
+        if (!(error instanceof DmpError) || error.code !== 'XDSDuplicateUniqueIdInRegistry' || !document.patient.ins) throw error;
+        const [found] = await client.getDocuments({ uniqueIds: [document.uniqueId] }, document.patient.ins);
+        if (found && found.entry.hash === entry.value.hash) return { entryId: found.entryUuid };
+        throw error;
+      }
+    },
+  };
+}
+
+export function mailChannel(client: MssanteClient): MailPort {
+  return {
+    async send(document, message) {
+      const patient = message.kind === 'patient';
+      if (patient && !document.patient.ins) throw new MssanteError('invalid_sending', 'La messagerie patient est adressée par l’INS qualifiée : identité non qualifiée');
+      const sent = await client.sendDocuments({
+        documents: [{ cda: bytesOf(document), ...(document.pdf ? { pdf: document.pdf } : {}) }],
+        label: document.label,
+        professionals: patient ? [] : [message.to],
+        ...(patient ? { patientMatricule: document.patient.ins!.matricule } : {}),
+        visibility: {
+          hiddenFromProfessionals: document.confidentiality.maskedToProfessionals,
+          invisibleToPatient: document.confidentiality.invisibleToPatient,
+          invisibleToLegalRepresentatives: document.confidentiality.invisibleToLegalRepresentatives,
+        },
+        patientMayNotReply: patient,
+      });
+      const [first] = sent;
+      if (!first) throw new MssanteError('invalid_sending', 'Aucun message composé pour ce destinataire');
+      const refused = first.refused.find((r) => r.address.toLowerCase() === message.to.toLowerCase());
+      if (refused) {
+        // 4xx: try again later; 5xx: the operator will never take it.
+        throw new MssanteError(/^4/.test(refused.reason) ? 'smtp_temporary' : 'smtp_refused', `Destinataire refusé par l’opérateur MSSanté : ${refused.reason}`, { reason: refused.reason });
+      }
+      return { messageId: first.messageId };
+    },
+  };
+}
+
+export function directoryChannel(client: AnnuaireClient): DirectoryPort {
+  return {
+    async mailboxesOf(rpps) {
+      const practitioner = await client.findPractitionerByRpps(rpps);
+      if (!practitioner || practitioner.mailboxes.length === 0) return [];
+      const personal = practitioner.mailboxes.find((m) => m.carrier === 'Practitioner' && (m.type === undefined || m.type === 'PER'));
+      return [(personal ?? practitioner.mailboxes[0]!).address];
+    },
+  };
+}

@@ -1,0 +1,138 @@
+/**
+ * What arrives in the hospital's MSSanté mailbox (mssante.md §6, §7): receipts for what we
+ * sent, and documents for the DPI (lab and imaging reports, volets de synthèse médicale).
+ *
+ * 1. `store` (called by the IMAP receiver for each new message, before the message is marked
+ *    processed on the server): the raw message is written to `received_messages` and a
+ *    processing job enqueued, in one transaction. A message read twice (an interrupted fetch,
+ *    a restart) is stored once: the key is the mailbox and its Message-ID.
+ * 2. `process` (queue `exchange.received`): a DSN or MDN updates the dispatch it refers to; a
+ *    document message has each CDA integrated in the DPI (matched by INS, then traits, or
+ *    queued for review) and, when the sender asked for it, an MDN answers with the outcome:
+ *    processed, or the MSSanté processing code (900–906). Anything else waits for review.
+ */
+import { createHash } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import {
+  buildMdn, readReceivedMessage, type IncomingRawMessage, type MdnProcessingCode, type MssanteClient, type ReceiptEvent,
+} from '../national/mssante/index.ts';
+import type { ReceivedDocumentService } from '../record/index.ts';
+import type { Database } from '../platform/db/index.ts';
+import { enqueue, PermanentJobError, type Job } from '../platform/jobs/index.ts';
+import { PFI_ACTOR, type ExchangeService } from './service.ts';
+import { receivedMessages } from './tables.ts';
+
+export const RECEIVED_QUEUE = 'exchange.received';
+
+export interface ReceivingDeps {
+  db: Database;
+  received: ReceivedDocumentService;
+  exchange: Pick<ExchangeService, 'recordReceipt'>;
+  mail: Pick<MssanteClient, 'sendRaw'>;
+  /** The hospital's applicative mailbox. */
+  mailbox: string;
+  onEnqueued?: () => void;
+}
+
+/** Message-ID of a raw message (header section only), or a hash of the bytes when it has none. */
+export function messageIdOfRaw(raw: Buffer): string {
+  const end = raw.indexOf('\r\n\r\n');
+  const header = raw.subarray(0, end < 0 ? Math.min(raw.length, 65_536) : end).toString('latin1').replace(/\r?\n[ \t]+/g, ' ');
+  const match = /^message-id:\s*(<[^>\r\n]+>)/im.exec(header);
+  return match ? match[1]! : `sha256:${createHash('sha256').update(raw).digest('hex')}`;
+}
+
+/** The Message-ID a receipt is about: the original one, or rebuilt from the DSN envelope id. */
+function originalOf(event: ReceiptEvent, mailbox: string): string | undefined {
+  if (event.originalMessageId) return event.originalMessageId.startsWith('<') ? event.originalMessageId : `<${event.originalMessageId}>`;
+  if (event.kind === 'dsn' && event.envelopeId) return `<${event.envelopeId}@${mailbox.slice(mailbox.lastIndexOf('@') + 1)}>`;
+  return undefined;
+}
+
+export function createReceivingService(deps: ReceivingDeps) {
+  const { db } = deps;
+
+  async function finish(id: string, status: 'processed' | 'review', kind: string, detail: string): Promise<void> {
+    await db.update(receivedMessages).set({ status, kind, detail, processedAt: new Date() }).where(eq(receivedMessages.id, id));
+  }
+
+  return {
+    /** Stores a message read from the mailbox and enqueues its processing (idempotent). */
+    async store(message: IncomingRawMessage): Promise<void> {
+      const messageId = messageIdOfRaw(message.raw);
+      const stored = await db.transaction(async (tx) => {
+        const [row] = await tx.insert(receivedMessages).values({ mailbox: message.mailbox, messageId, raw: message.raw })
+          .onConflictDoNothing().returning({ id: receivedMessages.id });
+        if (row) await enqueue(tx, { queue: RECEIVED_QUEUE, payload: { id: row.id }, dedupKey: row.id });
+        return row !== undefined;
+      });
+      if (stored) deps.onEnqueued?.();
+    },
+
+    /** Handler of `exchange.received`. */
+    async process(job: Job): Promise<void> {
+      const { id } = job.payload as { id: string };
+      const [row] = await db.select().from(receivedMessages).where(eq(receivedMessages.id, id));
+      if (!row) throw new PermanentJobError(`message reçu ${id} introuvable`);
+      if (row.status !== 'received') return;
+      const message = await readReceivedMessage(row.raw);
+
+      if (message.receipts.length > 0) {
+        let known = 0;
+        for (const event of message.receipts) {
+          const original = originalOf(event, deps.mailbox);
+          if (!original) continue;
+          const outcome = event.kind === 'dsn'
+            ? (event.action === 'delivered' || event.action === 'relayed' || event.action === 'expanded' ? 'delivered' : event.action === 'failed' ? 'failed' : undefined)
+            : (event.success ? 'read' : 'failed');
+          if (!outcome) continue;
+          const detail = event.kind === 'dsn'
+            ? `DSN ${event.action} ${event.status}${event.diagnostic ? ` : ${event.diagnostic}` : ''}`
+            : `MDN ${event.disposition}`;
+          const code = event.kind === 'dsn' ? event.status : event.error?.code;
+          if (await deps.exchange.recordReceipt({ messageId: original, outcome, detail, ...(code ? { code } : {}) })) known++;
+        }
+        await finish(id, known > 0 ? 'processed' : 'review', message.receipts[0]!.kind,
+          known > 0 ? `${known} accusé(s) rattaché(s)` : 'accusé pour un message inconnu');
+        return;
+      }
+
+      if (!message.isDocumentMessage || message.cdas.length === 0) {
+        await finish(id, 'review', 'other', 'message sans document CDA : à examiner');
+        return;
+      }
+
+      const outcomes: string[] = [];
+      let errorCode: MdnProcessingCode | undefined = message.processingError?.code;
+      let reviewed = message.processingError !== undefined;
+      for (const cda of message.cdas) {
+        if (!cda.document) {
+          reviewed = true;
+          errorCode ??= 906;
+          outcomes.push(`document illisible (${cda.problem ?? 'CDA'})`);
+          continue;
+        }
+        const pdf = message.pdfs[0]?.bytes;
+        const outcome = await deps.received.integrate({
+          cda: Buffer.from(cda.bytes).toString('utf8'), ...(pdf ? { pdf } : {}), source: 'mssante', ...(message.from ? { sender: message.from } : {}),
+        }, PFI_ACTOR);
+        if (outcome.status === 'review') {
+          reviewed = true;
+          errorCode ??= outcome.processingCode;
+        }
+        outcomes.push(outcome.status === 'integrated' ? `intégré (${outcome.matchedBy})${outcome.duplicate ? ', déjà reçu' : ''}` : `à examiner : ${outcome.reason ?? ''}`);
+      }
+
+      if (message.mdnRequestedTo && message.messageId) {
+        const mdn = buildMdn({
+          from: deps.mailbox, to: message.mdnRequestedTo, originalMessageId: message.messageId, originalSubject: message.subject,
+          outcome: errorCode ? { code: errorCode } : { processed: true }, original: row.raw, headersOnly: true,
+        });
+        await deps.mail.sendRaw(mdn.raw, { from: deps.mailbox, to: [message.mdnRequestedTo] }, mdn.messageId);
+      }
+      await finish(id, reviewed ? 'review' : 'processed', 'document', outcomes.join(' ; '));
+    },
+  };
+}
+
+export type ReceivingService = ReturnType<typeof createReceivingService>;
