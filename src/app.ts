@@ -180,8 +180,8 @@ export async function startApp({ config, logger, ...options }: StartOptions): Pr
     stops.push(async () => mssante.client.close());
 
     // Outbox workers (started below, once every handler exists): PAM feed, document routing, channels.
-    let worker: Worker | undefined;
-    const wake = (): void => worker?.wake();
+    const workers: { outbox?: Worker } = {};
+    const wake = (): void => workers.outbox?.wake();
     const identityServiceFor = (db: Executor): IdentityService => createIdentityService({
       db: db as DatabaseHandle['db'],
       ippAuthority: config.establishment.ippNamespace,
@@ -205,7 +205,7 @@ export async function startApp({ config, logger, ...options }: StartOptions): Pr
     const receiving = createReceivingService({ db: database.db, received, exchange, mail: mssante.client, mailbox: config.mssante.mailbox, onEnqueued: wake });
 
     const feed = createPamFeedSender({ subscribers: config.pam.subscribers, establishment: config.establishment });
-    worker = await startWorker(database, {
+    const worker = await startWorker(database, {
       handlers: {
         [PAM_FEED_QUEUE]: feed.handler,
         [DOCUMENT_VALIDATED_QUEUE]: exchange.route,
@@ -216,8 +216,8 @@ export async function startApp({ config, logger, ...options }: StartOptions): Pr
       logger, concurrency: 8,
       pollMs: config.outbox.pollMs, leaseMs: config.outbox.leaseMs, backoff: { baseMs: config.outbox.backoffBaseMs, maxMs: config.outbox.backoffMaxMs },
     });
-    const started = worker;
-    stops.push(async () => { await started.stop(); await feed.close(); });
+    workers.outbox = worker;
+    stops.push(async () => { await worker.stop(); await feed.close(); });
 
     // The MSSanté mailbox is read every pollMs, one read at a time; a failed read is logged and tried again.
     let reading: Promise<void> | undefined;
