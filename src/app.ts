@@ -143,7 +143,8 @@ function mssanteFrom(config: Config, pki: TestPki, logger: Logger, sandbox?: Mss
   });
   const receiver = createMssanteReceiver({
     host: mssante.imap.host, port: mssante.imap.port ?? sandbox?.imapPort ?? config.sandbox.imapPort, tls,
-    auth: { user: mssante.mailbox, pass: mssante.password ?? '' },
+    // Applicative mailboxes authenticate by their certificate; LOGIN still needs a non-empty word.
+    auth: { user: mssante.mailbox, pass: mssante.password ?? 'certificat' },
   });
   return { client, receiver };
 }

@@ -1,0 +1,200 @@
+/**
+ * The intermediation platform end to end on loopback: an LDL validated in the DPI for a
+ * patient qualified through the INSi sandbox goes to the DMP sandbox (ITI-41 over mTLS with a
+ * signed VIHF), to the correspondent's MSSanté mailbox and to the patient's Mon espace santé
+ * mailbox (SMTP with client certificate, XDM), and every status comes back delivered (DMP
+ * acceptance, DSN read back by IMAP). A lab's CR-BIO sent by MSSanté lands in the patient's
+ * record. Faults: the DMP sandbox down, the operator refusing, a permanent refusal.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCda } from '../src/formats/cda/index.ts';
+import { createMssanteClient, readReceivedMessage, SANDBOX_LAB_CERTIFICATE_CN, SANDBOX_LAB_MAILBOX, SANDBOX_HOSPITAL_MAILBOX } from '../src/national/mssante/index.ts';
+import { issueCertificate } from '../src/platform/pki/index.ts';
+import { createDmpClient } from '../src/national/dmp/index.ts';
+import { PAT_TROIS_QUALIFIED, sampleDocument } from './support/cda.ts';
+import { startTestApp, type TestApp } from './support/app.ts';
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp({ 'outbox.pollMs': 50, 'outbox.backoffBaseMs': 50, 'outbox.backoffMaxMs': 200, 'mssante.pollMs': 100 });
+});
+afterAll(async () => { await app?.stop(); });
+
+async function call<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
+  const response = await fetch(`${app.url}${path}`, {
+    method, headers: { 'x-passerelle-user': 'dr.medecin', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: response.status, json: await response.json() as T };
+}
+
+const doctor = { rpps: '10001234567', family: 'MEDECIN', given: 'Jean', specialty: 'G15_10/SM26' };
+const PAT_TROIS = { birthName: 'PAT-TROIS', birthGivenNames: 'DOMINIQUE', birthDate: '1979-03-28', sex: 'F' };
+const SECTIONS = [{ heading: 'Motif d’hospitalisation', paragraphs: ['Pneumopathie communautaire.'] }, { heading: 'Traitement de sortie', paragraphs: ['Amoxicilline 1 g x3/j, 7 jours.'] }];
+
+interface Dispatch { id: string; channel: string; recipient: string | null; status: string; reason?: string; errorCode?: string; attempts: number; history: Array<{ status: string }> }
+
+async function qualified(traits: Record<string, string>): Promise<string> {
+  const created = await call<{ identity: { id: string } }>('POST', '/api/identities', { traits });
+  const id = created.json.identity.id;
+  await call('POST', `/api/identities/${id}/proofs`, { type: 'CN' });
+  const insi = await call<{ identity: { status: string } }>('POST', `/api/identities/${id}/insi`, {});
+  expect(insi.json.identity.status).toBe('QUAL');
+  return id;
+}
+
+async function validatedLdl(identityId: string, distribution: Record<string, unknown> = { correspondents: [{ role: 'medecin-traitant', rpps: '10001234567' }] }): Promise<{ id: string; cdaId: string }> {
+  const draft = await call<{ id: string }>('POST', '/api/documents', { identityId, type: 'ldl', author: doctor, sections: SECTIONS, distribution });
+  expect(draft.status).toBe(201);
+  const validated = await call<{ id: string; cdaId: string; status: string }>('POST', `/api/documents/${draft.json.id}/validate`, { legalAuthenticator: doctor });
+  expect(validated.json.status).toBe('validated');
+  return validated.json;
+}
+
+/** Polls the dispatches until `done` holds (reading the mailbox for receipts meanwhile). */
+async function dispatchesUntil(documentId: string, done: (d: Dispatch[]) => boolean, timeoutMs = 20_000): Promise<Dispatch[]> {
+  const deadline = Date.now() + timeoutMs;
+  let last: Dispatch[] = [];
+  while (Date.now() < deadline) {
+    last = (await call<{ items: Dispatch[] }>('GET', `/api/documents/${documentId}/dispatches`)).json.items;
+    if (last.length > 0 && done(last)) return last;
+    await app.readMailbox();
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timeout; dispatches: ${JSON.stringify(last.map((d) => [d.channel, d.recipient, d.status, d.reason]))}`);
+}
+const settled = (d: Dispatch[]): boolean => d.every((x) => x.status === 'delivered' || x.status === 'read' || x.status === 'blocked' || x.status === 'failed');
+
+describe('PFI: a validated LDL goes to the DMP, to the médecin traitant and to the patient', () => {
+  let ldl: { id: string; cdaId: string };
+  let patient: string;
+
+  it('ends with every channel delivered', async () => {
+    patient = await qualified(PAT_TROIS);
+    ldl = await validatedLdl(patient);
+    const dispatches = await dispatchesUntil(ldl.id, settled);
+    expect(dispatches.map((d) => [d.channel, d.recipient, d.status]).sort()).toEqual([
+      ['dmp', null, 'delivered'],
+      ['mssante-patient', '279035121518989@patient.mssante.fr', 'delivered'],
+      ['mssante-pro', 'jean.medecin@medecin.mssante.fr', 'delivered'],
+    ]);
+    const counters = await call<Record<string, number>>('GET', '/api/exchange/counters');
+    expect(counters.json).toMatchObject({ dmpDocuments: 1, mssanteProDocuments: 1, mssantePatientMessages: 1, failed: 0 });
+  });
+
+  it('the DMP sandbox returns the CDA byte for byte', async () => {
+    const cda = (await fetch(`${app.url}/api/documents/${ldl.id}/cda`, { headers: { 'x-passerelle-user': 'dr' } }).then((r) => r.text()));
+    const client = createDmpClient({
+      endpoint: app.sandboxes!.dmp.url, tls: { ...app.pki.clients.establishment, ca: app.pki.ca.cert }, signing: app.pki.signing.establishment,
+      structure: { id: '1000000000', sector: 'SA01' }, software: { name: 'TEST', version: '1', homologation: 'X' }, sourceId: '1.2.250.1.999.1.9',
+    });
+    try {
+      const found = await client.findDocuments({ patient: { matricule: '279035121518989', oid: '1.2.250.1.213.1.4.10' } });
+      expect(found.map((d) => d.entry.uniqueId)).toContain(ldl.cdaId);
+      const retrieved = await client.retrieve(ldl.cdaId, { patient: { matricule: '279035121518989', oid: '1.2.250.1.213.1.4.10' } });
+      expect(Buffer.from(retrieved.bytes).toString('utf8')).toBe(cda);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('the correspondent and the patient receive the XDM with the right subject and headers', async () => {
+    const [message] = (await app.sandboxes!.mssante.messages('jean.medecin@medecin.mssante.fr'));
+    const read = await readReceivedMessage(message!.raw);
+    expect(read.subject).toBe('XDM/1.0/DDM+Lettre de liaison à la sortie PAT-TROIS DOMINIQUE 28/03/1979');
+    expect(read.xMss).toMatchObject({ codeCda: ['11490-0'], ins: 'O', nil: 'SANDBOX-NIL' });
+    expect(read.xMss.mes).toBeUndefined();
+    expect(read.cdas.map((c) => [c.uniqueId, c.integrity])).toEqual([[ldl.cdaId, 'ok']]);
+    const inbox = await app.sandboxes!.mssante.patientMailbox('279035121518989');
+    expect(inbox).toHaveLength(1);
+    expect(inbox[0]).toMatchObject({ noReply: true });
+    expect(inbox[0]!.documents.map((d) => d.uniqueId)).toEqual([ldl.cdaId]);
+    expect(inbox[0]!.pdfs.length).toBeGreaterThan(0);
+  });
+
+  it('routing again changes nothing (idempotent), and a replacement is sent after its original', async () => {
+    const again = await call<{ items: Dispatch[] }>('GET', `/api/documents/${ldl.id}/dispatches`);
+    expect(again.json.items).toHaveLength(3);
+    const v2 = await call<{ id: string }>('POST', `/api/documents/${ldl.id}/versions`, { sections: SECTIONS });
+    const validated = await call<{ id: string; cdaId: string }>('POST', `/api/documents/${v2.json.id}/validate`, { legalAuthenticator: doctor });
+    const dispatches = await dispatchesUntil(validated.json.id, settled);
+    expect(dispatches.find((d) => d.channel === 'dmp')).toMatchObject({ status: 'delivered' });
+  });
+});
+
+describe('PFI: rules and faults', () => {
+  it('refuses contradictory sending choices at validation (422), naming the rule', async () => {
+    const patient = await qualified({ birthName: 'ADRUN', birthGivenNames: 'ZOE', birthDate: '1975-12-31', sex: 'F' });
+    const draft = await call<{ id: string }>('POST', '/api/documents', { identityId: patient, type: 'ldl', author: doctor, sections: SECTIONS });
+    const refused = await call<{ detail: string }>('POST', `/api/documents/${draft.json.id}/validate`, { legalAuthenticator: doctor, distribution: { invisibleToPatient: true } });
+    expect(refused.status).toBe(422);
+    expect(refused.json.detail).toMatch(/invisible au patient/);
+  });
+
+  it('a production INS OID is refused by the DMP sandbox: failed with the code, the other channels still delivered', async () => {
+    const patient = await qualified({ birthName: 'ADRTROIS', birthGivenNames: 'DOMINIQUE', birthDate: '1997-02-26', sex: 'F' });
+    const doc = await validatedLdl(patient);
+    const dispatches = await dispatchesUntil(doc.id, settled);
+    expect(dispatches.find((d) => d.channel === 'dmp')).toMatchObject({ status: 'failed', errorCode: 'SANDBOX_INS_PRODUCTION_OID' });
+    expect(dispatches.filter((d) => d.channel !== 'dmp').map((d) => d.status)).toEqual(['delivered', 'delivered']);
+  });
+
+  it('the operator refusing for a while: retried with backoff, delivered once, no duplicate', async () => {
+    const patient = await qualified({ birthName: 'TCHITCHI', birthGivenNames: 'CATARINA', birthDate: '1936-06-21', sex: 'F' });
+    app.sandboxes!.mssante.refuseSmtp('temporary');
+    const before = app.sandboxes!.mssante.counters().accepted;
+    const doc = await validatedLdl(patient, { correspondents: [{ role: 'correspondant', address: 'adam.hoda@test-ci-sis.mssante.fr' }], blocked: ['dmp'] });
+    const retried = await dispatchesUntil(doc.id, (d) => d.some((x) => x.channel === 'mssante-pro' && x.attempts >= 2));
+    expect(retried.find((d) => d.channel === 'mssante-pro')!.history.map((h) => h.status)).toContain('retry');
+    app.sandboxes!.mssante.refuseSmtp(undefined);
+    const dispatches = await dispatchesUntil(doc.id, settled);
+    expect(dispatches.map((d) => [d.channel, d.status]).sort()).toEqual([['dmp', 'blocked'], ['mssante-patient', 'delivered'], ['mssante-pro', 'delivered']]);
+    expect(app.sandboxes!.mssante.counters().accepted - before).toBe(2);
+    const received = await Promise.all((await app.sandboxes!.mssante.messages('adam.hoda@test-ci-sis.mssante.fr')).map((m) => readReceivedMessage(m.raw)));
+    expect(received.filter((m) => m.cdas.some((c) => c.uniqueId === doc.cdaId))).toHaveLength(1);
+  });
+
+  it('an unknown mailbox comes back as failed from the DSN, and a manual retry is refused until then only for failed ones', async () => {
+    const patient = await qualified({ birthName: 'ADRUN', birthGivenNames: 'ZOE', birthDate: '1975-12-31', sex: 'F' });
+    const doc = await validatedLdl(patient, { correspondents: [{ role: 'correspondant', address: 'personne@inconnu.mssante.fr' }], blocked: ['dmp', 'mssante-patient'] });
+    const dispatches = await dispatchesUntil(doc.id, settled);
+    const pro = dispatches.find((d) => d.channel === 'mssante-pro')!;
+    expect(pro).toMatchObject({ status: 'failed', errorCode: '5.1.1' });
+    const blocked = dispatches.find((d) => d.channel === 'dmp')!;
+    expect((await call('POST', `/api/dispatches/${blocked.id}/retry`)).status).toBe(409);
+    expect((await call('POST', `/api/dispatches/${pro.id}/retry`)).status).toBe(202);
+  });
+});
+
+describe('PFI: documents received by MSSanté', () => {
+  it('a CR-BIO sent by a sandbox lab lands in the patient\'s record, and the lab gets an MDN "processed"', async () => {
+    const patient = (await call<{ items: Array<{ id: string }> }>('GET', '/api/identities?ins=279035121518989')).json.items[0]?.id ?? await qualified(PAT_TROIS);
+    const cda = buildCda({ ...sampleDocument('cr-bio', PAT_TROIS_QUALIFIED), id: { root: '1.2.250.1.999.7.1' } });
+    if (!cda.ok) throw new Error(cda.error.rule);
+    const lab = await issueCertificate(app.pki.ca, SANDBOX_LAB_CERTIFICATE_CN, 'client');
+    const client = createMssanteClient({
+      smtp: { host: '127.0.0.1', port: app.sandboxes!.mssante.smtpPort, security: 'tls', tls: { ...lab, ca: app.pki.ca.cert } },
+      sender: { address: SANDBOX_LAB_MAILBOX, nil: 'LAB-NIL', establishment: 'Laboratoire de test', sourceId: '1.2.250.1.999.8', contentTypeCode: { code: '04', codingScheme: '1.2.250.1.213.2.2', displayName: 'Hospitalisation de jour' } },
+    });
+    try {
+      await client.sendDocuments({ documents: [{ cda: Buffer.from(cda.value) }], label: 'CR de biologie', professionals: [SANDBOX_HOSPITAL_MAILBOX], visibility: {} });
+    } finally {
+      client.close();
+    }
+    const deadline = Date.now() + 15_000;
+    let items: Array<{ uniqueId: string; matchedBy: string; source: string }> = [];
+    while (Date.now() < deadline && items.length === 0) {
+      await app.readMailbox();
+      items = (await app.received.listFor(patient, 'test')).filter((d) => d.uniqueId === '1.2.250.1.999.7.1') as typeof items;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(items).toMatchObject([{ uniqueId: '1.2.250.1.999.7.1', matchedBy: 'ins', source: 'mssante' }]);
+    const mdnDeadline = Date.now() + 10_000;
+    let mdn = '';
+    while (Date.now() < mdnDeadline && !mdn) {
+      mdn = (await app.sandboxes!.mssante.messages(SANDBOX_LAB_MAILBOX)).map((m) => m.raw.toString('latin1')).find((r) => /report-type="?disposition-notification/i.test(r)) ?? '';
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(mdn).toMatch(/Disposition: automatic-action\/MDN-sent-automatically; processed/i);
+  });
+});
