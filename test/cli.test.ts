@@ -105,3 +105,19 @@ describe('passerelle document', () => {
     }
   });
 });
+
+describe('passerelle demo', () => {
+  it('runs the whole chain against the sandboxes, one line per document and channel, and exits 0 when every status is delivered', async () => {
+    const r = await passerelle('demo');
+    expect(r.stderr).not.toMatch(/Error/);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n').filter((l) => /^ {2}[✔✘] /.test(l));
+    for (const label of ['Lettre de liaison', 'CRO', 'Ordonnance de sortie']) {
+      for (const channel of ['DMP', 'MSSanté patient', 'MSSanté pro']) {
+        expect(lines.filter((l) => l.includes(label) && l.includes(channel) && l.startsWith('  ✔') && l.trimEnd().endsWith('remis'))).toHaveLength(1);
+      }
+    }
+    expect(lines.some((l) => l.startsWith('  ✔ CR de biologie reçu') && l.includes('intégré au dossier'))).toBe(true);
+    expect(r.stdout).toContain('Démonstration réussie.');
+  }, 120_000);
+});

@@ -1,9 +1,13 @@
 /**
- * `passerelle demo`: the identity referential end to end on loopback. Starts the platform
- * with its sandboxes and a demo PAM subscriber (a "DPI" MLLP listener), then — through the
- * HTTP API, as an identity-vigilance agent would — enters the demo identities, records the
- * identity document, queries INSi, and prints the outcome and the PAM messages the
- * subscriber received. Exits 0 only if every outcome is the expected one.
+ * `passerelle demo`: the platform end to end on loopback. Starts the platform with its
+ * sandboxes and a demo PAM subscriber (a "DPI" MLLP listener), then — through the HTTP API,
+ * as hospital staff would —
+ * 1. identity referential: enters the demo identities, records the identity document, queries
+ *    INSi, and prints the outcome and the PAM messages the subscriber received;
+ * 2. document chain (demo-documents.ts): validates exit documents for the ANS test patient and
+ *    prints, per document and channel (DMP, MSSanté pro, MSSanté patient), the final status;
+ *    a laboratory's CR-BIO received by MSSanté is integrated in her record.
+ * Exits 0 only if every outcome is the expected one and every status is delivered.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,6 +19,7 @@ import { DEMO_IDENTITIES } from '../identity/index.ts';
 import { loadConfig } from '../platform/config.ts';
 import { createLogger } from '../platform/logging.ts';
 import { createMllpServer } from '../platform/mllp/index.ts';
+import { runDocumentChain } from './demo-documents.ts';
 
 async function api<T>(base: string, method: string, path: string, body?: unknown): Promise<T> {
   const response = await fetch(`${base}${path}`, {
@@ -29,7 +34,7 @@ async function api<T>(base: string, method: string, path: string, body?: unknown
 
 export function registerDemoCommand(program: Command): void {
   program.command('demo')
-    .description('Qualify sandbox identities end to end (API → INSi sandbox over mTLS → PAM A28/A31 over MLLP) and show the messages sent')
+    .description('Run the platform end to end against its sandboxes: identities qualified (INSi, PAM), exit documents sent to the DMP and by MSSanté, a lab report received')
     .option('--data-dir <dir>', 'data directory (default: a temporary one, removed afterwards)')
     .option('--verbose', 'print the platform logs')
     .action(async (options: { dataDir?: string; verbose?: boolean }) => {
@@ -84,6 +89,7 @@ export function registerDemoCommand(program: Command): void {
           console.log(`\n— ${msh ? `${msh.messageType.code}^${msh.messageType.trigger} (MSH-10 ${msh.controlId})` : 'message illisible'}`);
           console.log(text.replace(/\r/g, '\n').trimEnd().split('\n').map((l) => `  ${l}`).join('\n'));
         }
+        failures += await runDocumentChain((method, path, body) => api(base, method, path, body), app);
       } finally {
         await app.stop();
         await subscriber.close();
