@@ -76,7 +76,8 @@ export async function startSandboxes(config: Config, pki: TestPki, logger: Logge
     const annuaire = await startAnnuaireSandbox({ pki, host: '127.0.0.1', port: config.sandbox.annuairePort, logger });
     started.push(annuaire);
     logger.info({ annuaire: annuaire.url }, 'Annuaire Santé sandbox listening');
-    const dmp = await startDmpSandbox({ pki, database: database.db, host: '127.0.0.1', port: config.sandbox.dmpPort, allowProductionIns: config.sandbox.dmpAllowsProductionIns, logger });
+    const dmp = await startDmpSandbox({ pki, database: database.db, host: '127.0.0.1', port: config.sandbox.dmpPort, allowProductionIns: config.sandbox.dmpAllowsProductionIns,
+      ...(config.sandbox.dmpResponseDelayMs > 0 ? { responseDelayMs: config.sandbox.dmpResponseDelayMs } : {}), logger });
     started.push(dmp);
     logger.info({ dmp: dmp.url }, 'DMP sandbox listening');
     // The operator knows the mailboxes the Annuaire Santé sandbox publishes.

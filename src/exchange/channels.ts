@@ -36,6 +36,8 @@ export function dmpChannel(client: DmpClient, options: { contentTypeCode: XdsCod
       const bytes = bytesOf(document);
       const entry = deriveDocumentEntry(parsed.value.document, bytes, { visibility: visibilityOf(document) });
       if (!entry.ok) throw new DmpError('invalid_request', `Métadonnées XDS : ${entry.error.field} : ${entry.error.rule}`);
+      // A replacement announced outside the CDA (MDM^T10 TXA-13) replaces what the source says.
+      if (document.replacesUniqueId && !entry.value.replaces) entry.value.replaces = document.replacesUniqueId;
       const author: XdsAuthor = entry.value.authors[0] ?? { institutions: [options.institution] };
       const input = { documents: [{ bytes, entry: entry.value }] as [{ bytes: Uint8Array; entry: typeof entry.value }], contentTypeCode: options.contentTypeCode, author, title: document.title };
       try {
@@ -47,6 +49,28 @@ export function dmpChannel(client: DmpClient, options: { contentTypeCode: XdsCod
         if (found && found.entry.hash === entry.value.hash) return { entryId: found.entryUuid };
         throw error;
       }
+    },
+
+    /**
+     * ITI-57 deletion (dmp.md §6): the document itself, or — when the registry does not know it —
+     * the version it replaces. Deleting what is already deleted is success (a retry).
+     */
+    async delete(document) {
+      const patient = document.patient.ins;
+      if (!patient) throw new DmpError('invalid_request', 'Le DMP n’est alimenté que sur l’INS qualifiée : identité non qualifiée');
+      const candidates = [document.uniqueId, ...(document.replacesUniqueId ? [document.replacesUniqueId] : [])];
+      for (const [i, uniqueId] of candidates.entries()) {
+        try {
+          await client.delete(uniqueId, patient);
+          return { entryId: uniqueId };
+        } catch (error) {
+          if (!(error instanceof DmpError) || error.code !== 'not_found') throw error;
+          const [found] = await client.getDocuments({ uniqueIds: [uniqueId] }, patient);
+          if (found?.status.endsWith(':Deleted')) return { entryId: uniqueId };
+          if (i === candidates.length - 1) throw error;
+        }
+      }
+      throw new DmpError('not_found', `Document ${document.uniqueId} absent du DMP`);
     },
   };
 }
@@ -67,6 +91,7 @@ export function mailChannel(client: MssanteClient): MailPort {
           invisibleToLegalRepresentatives: document.confidentiality.invisibleToLegalRepresentatives,
         },
         patientMayNotReply: patient,
+        messageKey: message.key,
       });
       const [first] = sent;
       if (!first) throw new MssanteError('invalid_sending', 'Aucun message composé pour ce destinataire');

@@ -18,7 +18,9 @@
  * Everything is idempotent: routing twice yields the same rows (unique keys), and a dispatch
  * already sent is not sent again. The one window left is SMTP's own: a crash after the
  * operator accepted a message and before its dispatch is marked sent sends it once more on
- * retry (at-least-once; the DMP side has no such window, see channels.ts).
+ * retry — with the same Message-ID (derived from the dispatch id), so that the receiving side
+ * recognises it (ours stores a message once per Message-ID). The DMP side has no such window:
+ * a publication whose answer was lost is found again by its uniqueId and hash (channels.ts).
  */
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { parseCda } from '../formats/cda/index.ts';
@@ -27,7 +29,7 @@ import { audit } from '../platform/audit/index.ts';
 import type { Database, Executor } from '../platform/db/index.ts';
 import { DomainError } from '../platform/errors.ts';
 import { enqueueAll, PermanentJobError, type EnqueueOptions, type Job } from '../platform/jobs/index.ts';
-import { planDispatches, type Channel } from './routing.ts';
+import { planDispatches, type Channel, type PlannedDispatch } from './routing.ts';
 import { dispatchEvents, dispatches, outgoingDocuments } from './tables.ts';
 
 export const EXCHANGE_QUEUES = { dmp: 'exchange.dmp', mssante: 'exchange.mssante' } as const;
@@ -36,6 +38,8 @@ export const PFI_ACTOR = 'passerelle:pfi';
 
 export type OutgoingDocument = typeof outgoingDocuments.$inferSelect;
 export type Dispatch = typeof dispatches.$inferSelect;
+/** What a source (the DPI, an HL7 inbox message) hands to the PFI: one document to route. */
+export type OutgoingSnapshot = typeof outgoingDocuments.$inferInsert;
 
 /** What a national client throws: a code, a French message, and whether trying again may help. */
 export interface ChannelFailure {
@@ -49,14 +53,17 @@ const asFailure = (error: unknown): ChannelFailure => {
   return { code: typeof e.code === 'string' ? e.code : 'error', message: e.message ?? String(error), retryable: e.retryable ?? true };
 };
 
-/** Feeds the patient's DMP (ITI-41 publish, or replace when `replacesUniqueId` is set). */
+/** Feeds the patient's DMP (ITI-41 publish, or replace when `replacesUniqueId` is set; ITI-57 delete). */
 export interface DmpPort {
   publish(document: OutgoingDocument): Promise<{ entryId: string }>;
+  /** Deletes the document (its uniqueId, else the one it replaces) from the patient's DMP. */
+  delete(document: OutgoingDocument): Promise<{ entryId: string }>;
 }
 
 /** Sends the document by MSSanté to one recipient; returns the Message-ID receipts will refer to. */
 export interface MailPort {
-  send(document: OutgoingDocument, message: { to: string; kind: 'pro' | 'patient' }): Promise<{ messageId: string }>;
+  /** `key` identifies this sending across retries: the same key yields the same Message-ID. */
+  send(document: OutgoingDocument, message: { to: string; kind: 'pro' | 'patient'; key: string }): Promise<{ messageId: string }>;
 }
 
 /** MSSanté addresses of a professional, from the Annuaire Santé. */
@@ -74,6 +81,62 @@ export interface ExchangeDeps {
   directory: DirectoryPort;
   /** Called after new jobs were enqueued (wakes this process's worker). */
   onEnqueued?: () => void;
+  /** Sources other than the DPI that have a say in their documents' channels (hl7: hl7-source.ts). */
+  sources?: Partial<Record<OutgoingDocument['source'], SourcePort>>;
+}
+
+/** A dispatch's status change, as its source sees it (in the transaction of the change). */
+export interface DispatchStatusChange {
+  /** The dispatch before the change. */
+  dispatch: Dispatch;
+  outgoing: OutgoingDocument;
+  status: Dispatch['status'];
+  errorCode?: string;
+  reason?: string;
+  /** `dsn` / `mdn` when a receipt caused the change. */
+  receipt?: 'dsn' | 'mdn';
+  at: Date;
+}
+
+/** What a source tells the PFI about its documents, and hears back from it. */
+export interface SourcePort {
+  /** The DMP operation the source asked for this document (default publish). */
+  dmpAction?(outgoing: OutgoingDocument): Promise<'publish' | 'delete'>;
+  /** Every status change of one of its dispatches, in the transaction of the change. */
+  onStatus?(tx: Executor, change: DispatchStatusChange): Promise<void>;
+}
+
+const jobFor = (outgoing: OutgoingDocument, dispatch: Dispatch): EnqueueOptions => ({
+  queue: dispatch.channel === 'dmp' ? EXCHANGE_QUEUES.dmp : EXCHANGE_QUEUES.mssante,
+  payload: { dispatchId: dispatch.id },
+  dedupKey: `${dispatch.id}:${dispatch.attempts}`,
+  orderingKey: `set:${outgoing.setId}:${dispatch.channel}:${dispatch.recipient}`,
+  maxAttempts: 12,
+});
+
+/**
+ * Stores the snapshot of a document to route, idempotently: the first snapshot of a
+ * (source, sourceId) wins, and a re-run routes exactly what was snapshotted.
+ */
+export async function recordOutgoing(db: Executor, snapshot: OutgoingSnapshot): Promise<OutgoingDocument> {
+  await db.insert(outgoingDocuments).values(snapshot).onConflictDoNothing();
+  const [outgoing] = await db.select().from(outgoingDocuments)
+    .where(and(eq(outgoingDocuments.source, snapshot.source), eq(outgoingDocuments.sourceId, snapshot.sourceId)));
+  return outgoing!;
+}
+
+/**
+ * One dispatch per planned channel and one outbox job per pending dispatch, in `tx` (the
+ * caller's transaction), idempotently (unique channel key). Returns the dispatches created now.
+ */
+export async function recordDispatches(tx: Executor, outgoing: OutgoingDocument, plan: PlannedDispatch[]): Promise<Dispatch[]> {
+  if (plan.length === 0) return [];
+  const rows = await tx.insert(dispatches).values(plan.map((p) => ({
+    outgoingId: outgoing.id, channel: p.channel, recipient: p.recipient ?? '', status: p.status, reason: p.reason ?? null,
+  }))).onConflictDoNothing().returning();
+  for (const row of rows) await addEvent(tx, row.id, row.status, row.reason ?? undefined);
+  await enqueueAll(tx, rows.filter((r) => r.status === 'pending').map((r) => jobFor(outgoing, r)));
+  return rows;
 }
 
 export interface DispatchView {
@@ -105,8 +168,7 @@ export function createExchangeService(deps: ExchangeDeps) {
     const parsed = parseCda(cda);
     if (!parsed.ok) throw new PermanentJobError(`CDA illisible : ${parsed.error.field} : ${parsed.error.rule}`);
     const header = parsed.value.document;
-    const bySource = and(eq(outgoingDocuments.source, 'dpi'), eq(outgoingDocuments.sourceId, documentId));
-    await db.insert(outgoingDocuments).values({
+    const outgoing = await recordOutgoing(db, {
       source: 'dpi', sourceId: documentId, identityId: view.identityId,
       uniqueId: view.cdaId, setId: view.setId, version: view.version, replacesUniqueId: validated.replacesCdaId ?? null,
       code: header.code.code, label: view.typeLabel, title: view.title,
@@ -120,10 +182,8 @@ export function createExchangeService(deps: ExchangeDeps) {
         invisibleToPatient: view.distribution.invisibleToPatient,
         invisibleToLegalRepresentatives: view.distribution.invisibleToLegalRepresentatives,
       },
-    }).onConflictDoNothing();
-    // The first routing's snapshot wins: a re-run sends exactly what was snapshotted.
-    const [outgoing] = await db.select().from(outgoingDocuments).where(bySource);
-    return { outgoing: outgoing!, correspondents: view.distribution };
+    });
+    return { outgoing, correspondents: view.distribution };
   }
 
   /** Addresses of the correspondents: given ones, and the Annuaire's for those given by RPPS. */
@@ -136,14 +196,6 @@ export function createExchangeService(deps: ExchangeDeps) {
     return out;
   }
 
-  const jobFor = (outgoing: OutgoingDocument, dispatch: Dispatch): EnqueueOptions => ({
-    queue: dispatch.channel === 'dmp' ? EXCHANGE_QUEUES.dmp : EXCHANGE_QUEUES.mssante,
-    payload: { dispatchId: dispatch.id },
-    dedupKey: `${dispatch.id}:${dispatch.attempts}`,
-    orderingKey: `set:${outgoing.setId}:${dispatch.channel}:${dispatch.recipient}`,
-    maxAttempts: 12,
-  });
-
   async function loadDispatch(dispatchId: string): Promise<{ dispatch: Dispatch; outgoing: OutgoingDocument }> {
     const [dispatch] = await db.select().from(dispatches).where(eq(dispatches.id, dispatchId));
     if (!dispatch) throw new PermanentJobError(`envoi ${dispatchId} introuvable`);
@@ -152,10 +204,14 @@ export function createExchangeService(deps: ExchangeDeps) {
     return { dispatch, outgoing };
   }
 
-  async function setStatus(dispatchId: string, status: Dispatch['status'], changes: Partial<Dispatch>, detail?: string): Promise<void> {
+  async function setStatus(dispatch: Dispatch, outgoing: OutgoingDocument, status: Dispatch['status'], changes: Partial<Dispatch>, detail?: string, receipt?: 'dsn' | 'mdn'): Promise<void> {
     await db.transaction(async (tx) => {
-      await tx.update(dispatches).set({ ...changes, status, updatedAt: new Date() }).where(eq(dispatches.id, dispatchId));
-      await addEvent(tx, dispatchId, status, detail);
+      const at = new Date();
+      await tx.update(dispatches).set({ ...changes, status, updatedAt: at }).where(eq(dispatches.id, dispatch.id));
+      await addEvent(tx, dispatch.id, status, detail);
+      await deps.sources?.[outgoing.source]?.onStatus?.(tx, {
+        dispatch, outgoing, status, at, ...(changes.errorCode ? { errorCode: changes.errorCode } : {}), ...(changes.reason ? { reason: changes.reason } : {}), ...(receipt ? { receipt } : {}),
+      });
     });
   }
 
@@ -176,11 +232,11 @@ export function createExchangeService(deps: ExchangeDeps) {
         await addEvent(db, dispatchId, 'retry', `${failure.code} : ${failure.message}`);
         throw new Error(`${failure.code}: ${failure.message}`, { cause: error });
       }
-      await setStatus(dispatchId, 'failed', { reason: failure.message, errorCode: failure.code }, `${failure.code} : ${failure.message}`);
+      await setStatus(dispatch, outgoing, 'failed', { reason: failure.message, errorCode: failure.code }, `${failure.code} : ${failure.message}`);
       throw new PermanentJobError(`${failure.code}: ${failure.message}`, { cause: error });
     }
     const now = new Date();
-    await setStatus(dispatchId, done, { ...result, reason: null, errorCode: null, sentAt: now, ...(done === 'delivered' ? { deliveredAt: now } : {}) });
+    await setStatus(dispatch, outgoing, done, { ...result, reason: null, errorCode: null, sentAt: now, ...(done === 'delivered' ? { deliveredAt: now } : {}) });
   }
 
   return {
@@ -202,26 +258,20 @@ export function createExchangeService(deps: ExchangeDeps) {
         choices: correspondents,
       });
       if (!plan.ok) throw new PermanentJobError(`${plan.error.field} : ${plan.error.rule}`);
-      const created = await db.transaction(async (tx) => {
-        const rows = await tx.insert(dispatches).values(plan.value.map((p) => ({
-          outgoingId: outgoing.id, channel: p.channel, recipient: p.recipient ?? '', status: p.status, reason: p.reason ?? null,
-        }))).onConflictDoNothing().returning();
-        for (const row of rows) await addEvent(tx, row.id, row.status, row.reason ?? undefined);
-        await enqueueAll(tx, rows.filter((r) => r.status === 'pending').map((r) => jobFor(outgoing, r)));
-        return rows;
-      });
+      const created = await db.transaction((tx) => recordDispatches(tx, outgoing, plan.value));
       if (created.length > 0) deps.onEnqueued?.();
     },
 
     /** Handler of `exchange.dmp`. */
     sendDmp: (job: Job): Promise<void> => attempt(job, async (_dispatch, outgoing) => {
-      const { entryId } = await deps.dmp.publish(outgoing);
+      const action = await deps.sources?.[outgoing.source]?.dmpAction?.(outgoing) ?? 'publish';
+      const { entryId } = action === 'delete' ? await deps.dmp.delete(outgoing) : await deps.dmp.publish(outgoing);
       return { externalId: entryId };
     }, 'delivered'),
 
     /** Handler of `exchange.mssante`: sent, until a DSN says delivered. */
     sendMail: (job: Job): Promise<void> => attempt(job, async (dispatch, outgoing) => {
-      const { messageId } = await deps.mail.send(outgoing, { to: dispatch.recipient, kind: dispatch.channel === 'mssante-patient' ? 'patient' : 'pro' });
+      const { messageId } = await deps.mail.send(outgoing, { to: dispatch.recipient, kind: dispatch.channel === 'mssante-patient' ? 'patient' : 'pro', key: dispatch.id });
       return { externalId: messageId };
     }, 'sent'),
 
@@ -229,17 +279,21 @@ export function createExchangeService(deps: ExchangeDeps) {
      * A delivery (DSN) or processing/read (MDN) receipt for a message we sent. Unknown
      * Message-IDs are ignored (returns false); a receipt never moves a status backwards.
      */
-    async recordReceipt(receipt: { messageId: string; outcome: 'delivered' | 'read' | 'failed'; detail?: string; code?: string }): Promise<boolean> {
+    async recordReceipt(receipt: { messageId: string; outcome: 'delivered' | 'read' | 'failed'; detail?: string; code?: string; kind?: 'dsn' | 'mdn' }): Promise<boolean> {
       const [dispatch] = await db.select().from(dispatches).where(eq(dispatches.externalId, receipt.messageId));
       if (!dispatch) return false;
       const rank: Record<Dispatch['status'], number> = { pending: 0, blocked: 0, sent: 1, delivered: 2, read: 3, failed: 4 };
       if (rank[receipt.outcome] <= rank[dispatch.status]) return true;
+      const [outgoing] = await db.select().from(outgoingDocuments).where(eq(outgoingDocuments.id, dispatch.outgoingId));
+      if (!outgoing) return false;
+      // receiving.ts writes the receipt's kind first in the detail (`DSN failed 5.1.1`, `MDN …`).
+      const kind = receipt.kind ?? (/^MDN\b/.test(receipt.detail ?? '') ? 'mdn' : /^DSN\b/.test(receipt.detail ?? '') ? 'dsn' : undefined);
       const now = new Date();
-      await setStatus(dispatch.id, receipt.outcome, {
+      await setStatus(dispatch, outgoing, receipt.outcome, {
         ...(receipt.outcome === 'delivered' ? { deliveredAt: now } : {}),
         ...(receipt.outcome === 'read' ? { readAt: now, ...(dispatch.deliveredAt ? {} : { deliveredAt: now }) } : {}),
         ...(receipt.outcome === 'failed' ? { reason: receipt.detail ?? 'échec de remise', errorCode: receipt.code ?? 'dsn' } : {}),
-      }, receipt.detail);
+      }, receipt.detail, kind);
       return true;
     },
 

@@ -58,6 +58,8 @@ export const configSchema = z.object({
     imapPort: port.default(4993),
     /** The DMP sandbox refuses production INS OIDs (…4.8 NIR, …4.9 NIA) unless this is set. */
     dmpAllowsProductionIns: z.boolean().default(false),
+    /** A slow DMP: the sandbox answers this long after it has done the work (timeouts, crash tests). */
+    dmpResponseDelayMs: z.number().int().min(0).default(0),
   }).prefault({}),
   insi: z.object({
     /** Real endpoint in production; defaults to the local sandbox. */
@@ -130,6 +132,18 @@ export const configSchema = z.object({
     /** Up to three PAM subscribers (DPI, SGL, RIS), fed through the outbox in order. */
     subscribers: z.array(subscriber).max(3).default([]),
   }).prefault({}),
+  /**
+   * Plateaux techniques (SGL, RIS) that send CDA documents in HL7 v2 (ORU^R01, MDM): where their
+   * business acknowledgements (ZAM^Z01/Z02/Z03) go over MLLP. Matched on the sender's MSH-3
+   * (and MSH-4 when `facility` is set).
+   */
+  plateaux: z.array(z.object({
+    application: z.string().min(1),
+    facility: z.string().optional(),
+    host: z.string().default('127.0.0.1'),
+    port,
+    ackTimeoutMs: z.number().int().positive().default(10_000),
+  })).default([]),
 });
 
 export type Config = z.infer<typeof configSchema>;

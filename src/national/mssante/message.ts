@@ -49,6 +49,12 @@ export interface DocumentSending extends RecipientChoice {
   bodyForPatient?: string;
   /** `X-MSS-MES: FIN` on the patient copy. */
   patientMayNotReply?: boolean;
+  /**
+   * A stable key for this sending (e.g. the sender's own id of it): the Message-ID and the DSN
+   * envelope id derive from it, so that a message sent again after a crash carries the same
+   * Message-ID and receivers recognise it (RFC 5322 §3.6.4). Default: random.
+   */
+  messageKey?: string;
   /** Ask for an MDN (Disposition-Notification-To); default true. */
   readReceipt?: boolean;
   /** Author of the submission set; default the first author of the first document. */
@@ -145,7 +151,7 @@ export async function composeDocumentMessages(sending: DocumentSending, sender: 
     if (sending.readReceipt !== false) headers['Disposition-Notification-To'] = sender.address;
     const attachments: ComposedAttachment[] = [{ filename: XDM_ATTACHMENT_NAME, contentType: 'application/zip', content: Buffer.from(xdm.value.zip) }];
     pdfs.forEach((pdf, i) => attachments.push({ filename: pdfs.length === 1 ? 'document.pdf' : `document-${i + 1}.pdf`, contentType: 'application/pdf', content: Buffer.from(pdf) }));
-    const id = randomUUID();
+    const id = sending.messageKey ? (audiences.length > 1 ? `${sending.messageKey}-${audience}` : sending.messageKey) : randomUUID();
     out.push({
       audience,
       from: { address: sender.address, ...(sender.displayName ? { name: sender.displayName } : {}) },
