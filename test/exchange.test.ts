@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCda } from '../src/formats/cda/index.ts';
 import { createMssanteClient, readReceivedMessage, SANDBOX_LAB_CERTIFICATE_CN, SANDBOX_LAB_MAILBOX, SANDBOX_HOSPITAL_MAILBOX } from '../src/national/mssante/index.ts';
 import { issueCertificate } from '../src/platform/pki/index.ts';
-import { createDmpClient } from '../src/national/dmp/index.ts';
+import { createDmpClient, startDmpSandbox } from '../src/national/dmp/index.ts';
 import { PAT_TROIS_QUALIFIED, sampleDocument } from './support/cda.ts';
 import { startTestApp, type TestApp } from './support/app.ts';
 
@@ -163,6 +163,29 @@ describe('PFI: rules and faults', () => {
     const blocked = dispatches.find((d) => d.channel === 'dmp')!;
     expect((await call('POST', `/api/dispatches/${blocked.id}/retry`)).status).toBe(409);
     expect((await call('POST', `/api/dispatches/${pro.id}/retry`)).status).toBe(202);
+  });
+});
+
+describe('PFI: the DMP down', () => {
+  it('retries with backoff while the DMP is unreachable, and delivers once it is back', async () => {
+    // The same PAT-TROIS as above: a second qualified identity with her INS would be a duplicate.
+    const patient = (await call<{ items: Array<{ id: string }> }>('GET', '/api/identities?ins=279035121518989')).json.items[0]!.id;
+    const sandbox = app.sandboxes!.dmp;
+    const port = Number(new URL(sandbox.url).port);
+    await sandbox.close();
+    const doc = await validatedLdl(patient, { blocked: ['mssante-patient'] });
+    const retrying = await dispatchesUntil(doc.id, (d) => (d.find((x) => x.channel === 'dmp')?.attempts ?? 0) >= 2);
+    const dmp = retrying.find((d) => d.channel === 'dmp')!;
+    expect(dmp.status).toBe('pending');
+    expect(dmp.history.map((h) => h.status)).toContain('retry');
+    expect(dmp.reason).toMatch(/DMP/);
+    const back = await startDmpSandbox({ pki: app.pki, database: app.database.db, host: '127.0.0.1', port });
+    try {
+      const done = await dispatchesUntil(doc.id, (d) => d.find((x) => x.channel === 'dmp')?.status === 'delivered');
+      expect(done.find((d) => d.channel === 'dmp')!.history.filter((h) => h.status === 'delivered')).toHaveLength(1);
+    } finally {
+      await back.close();
+    }
   });
 });
 
