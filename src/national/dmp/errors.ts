@@ -35,7 +35,7 @@ export const DMP_ERROR_MESSAGES: Record<string, string> = {
   XDSRepositoryError: "Erreur interne de l'entrepôt DMP.",
   XDSRegistryBusy: 'Le registre DMP est momentanément surchargé : nouvel essai plus tard.',
   XDSRepositoryBusy: "L'entrepôt DMP est momentanément surchargé : nouvel essai plus tard.",
-  UnresolvedReferenceException: 'Le document à remplacer ou à modifier est introuvable dans le DMP.',
+  UnresolvedReferenceException: 'Un document auquel la soumission fait référence (à remplacer, à modifier ou associé) est introuvable dans le DMP.',
   // The one DMP-specific code made public (dmp.md §9)
   DMPClosed: 'Le DMP de ce patient est fermé : aucun document ne peut y être ajouté.',
   // Sandbox placeholders for the non-public DMP codes (dmp.md §9)

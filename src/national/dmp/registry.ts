@@ -149,6 +149,8 @@ export class Registry {
         }
         replaced.set(a.sourceObject, old);
       }
+      // Every other association must join objects of the submission or of the registry.
+      await this.checkReferences(tx, facts.associations.filter((a) => a.associationType !== ASSOCIATION_TYPE.replace), new Set([ss.entryUuid, ...ids]));
 
       const idMap = new Map<string, string>();
       const assign = (id: string): string => idMap.get(id) ?? (idMap.set(id, isUuid(id) ? id : uuid()), idMap.get(id)!);
@@ -332,6 +334,8 @@ export class Registry {
       const idMap = new Map<string, string>([[ss.entryUuid, isUuid(ss.entryUuid) ? ss.entryUuid : uuid()]]);
       for (const e of facts.entries) idMap.set(e.entryUuid, isUuid(e.entryUuid) ? e.entryUuid : uuid());
       const objects = storedObjects(submitObjects, idMap);
+      // Status changes are resolved below; every other association must join known objects.
+      await this.checkReferences(tx, facts.associations.filter((a) => a.associationType !== ASSOCIATION_TYPE.updateAvailabilityStatus), new Set(idMap.keys()));
 
       for (const a of statusChanges) {
         const [row] = await tx.select().from(dmpSandboxEntries).where(eq(dmpSandboxEntries.entryUuid, a.targetObject));
@@ -377,6 +381,24 @@ export class Registry {
         await tx.insert(dmpSandboxAssociations).values({ entryUuid: uuid(), associationType: a.associationType, sourceObject: idMap.get(a.sourceObject) ?? a.sourceObject, targetObject: idMap.get(a.targetObject) ?? a.targetObject, slots });
       }
     });
+  }
+
+  /**
+   * UnresolvedReferenceException (ITI TF-3 §4.2.4.1) when an association's source or target is
+   * neither an object of the submission (`submitted`) nor a registry object: a DocumentEntry not
+   * deleted, or a SubmissionSet.
+   */
+  private async checkReferences(executor: Executor, associations: SubmitObjectsRequestFacts['associations'], submitted: ReadonlySet<string>): Promise<void> {
+    const outside = [...new Set(associations.flatMap((a) => [a.sourceObject, a.targetObject]))].filter((id) => !submitted.has(id));
+    if (outside.length === 0) return;
+    const entries = await executor.select({ id: dmpSandboxEntries.entryUuid, status: dmpSandboxEntries.status }).from(dmpSandboxEntries).where(inArray(dmpSandboxEntries.entryUuid, outside));
+    const sets = await executor.select({ id: dmpSandboxSubmissionSets.entryUuid }).from(dmpSandboxSubmissionSets).where(inArray(dmpSandboxSubmissionSets.entryUuid, outside));
+    const known = new Set([...entries.filter((e) => e.status !== AVAILABILITY.deleted).map((e) => e.id), ...sets.map((s) => s.id)]);
+    for (const a of associations) {
+      for (const id of [a.sourceObject, a.targetObject]) {
+        if (!submitted.has(id) && !known.has(id)) throw new RuleError('UnresolvedReferenceException', `${a.associationType.split(':').pop() ?? 'association'} ${a.sourceObject} → ${a.targetObject}: ${id} is neither in the submission nor in the registry`, id);
+      }
+    }
   }
 
   // ---- patient side (sandbox only) -----------------------------------------------------------

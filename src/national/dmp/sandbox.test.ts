@@ -2,22 +2,19 @@
  * End to end over real mTLS on loopback: the DMP client against the DMP sandbox, on a real
  * database (PGlite, or PostgreSQL when TEST_DATABASE_URL is set).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestDatabase } from '../../../test/support/database.ts';
-import { sampleDocument } from '../../../test/support/cda.ts';
-import { buildCda, parseCda, type CdaDocument } from '../../formats/cda/index.ts';
-import { deriveDocumentEntry, type DocumentEntry, type VisibilityFlag, type XdsAuthor } from '../../formats/xds/index.ts';
+import type { DocumentEntry } from '../../formats/xds/index.ts';
 import type { DatabaseHandle } from '../../platform/db/index.ts';
 import { ensureTestPki, type TestPki } from '../../platform/pki/index.ts';
-import { automatonActor, createDmpClient, type DmpClient, type DmpClientOptions, type PatientIns } from './client.ts';
+import { automatonActor, createDmpClient, type DmpClient, type DmpClientOptions } from './client.ts';
 import { DmpError } from './errors.ts';
 import { startDmpSandbox, type DmpSandbox } from './sandbox.ts';
+import { AUTHOR, cda, CONTENT_TYPE, PATIENT, rejection, SOFTWARE, startDmpTestEnv, STRUCTURE, type DmpTestEnv } from './test-support.ts';
 import { AVAILABILITY } from './wire.ts';
 import type { VihfActor } from './vihf.ts';
 
+let env: DmpTestEnv;
 let dir: string;
 let pki: TestPki;
 let database: DatabaseHandle;
@@ -25,65 +22,17 @@ let sandbox: DmpSandbox;
 let client: DmpClient;
 let options: DmpClientOptions;
 
-const PATIENT: PatientIns = { matricule: '279035121518989', oid: '1.2.250.1.213.1.4.10' };
-const STRUCTURE = { id: '1750000001', sector: 'SA01' };
-const SOFTWARE = { name: 'PASSERELLE', version: '0.1.0', homologation: 'SANDBOX-HOMOLOGATION' };
-const AUTHOR: XdsAuthor = {
-  person: '10001234567^MEDECIN^Jean^^^M^^^&1.2.250.1.71.4.2.1&ISO^D^^^IDNPS',
-  institutions: ['Centre hospitalier de test^^^^^&1.2.250.1.71.4.2.2&ISO^IDNST^^^1750000001'],
-};
-const CONTENT_TYPE = { code: '04', codingScheme: '1.2.250.1.213.2.2', displayName: 'Hospitalisation de jour' };
 const doctor = (rpps: string): VihfActor => ({ nameId: `8${rpps}`, subjectName: 'DR AUTRE', roles: [{ code: '10', codeSystem: '1.2.250.1.71.1.2.7', displayName: 'Médecin' }], authMode: 'INDIRECTE' });
-
-let serial = 1000;
-function cda(options: { visibility?: VisibilityFlag[]; replaces?: string; type?: 'ldl' | 'cr-imagerie'; patient?: PatientIns } = {}): { bytes: Uint8Array; entry: DocumentEntry } {
-  const base = sampleDocument(options.type ?? 'ldl');
-  const doc: CdaDocument = { ...base, id: { root: `1.2.250.1.999.1.2.${serial++}` }, ...(options.replaces ? { replaces: { root: options.replaces }, versionNumber: 2 } : {}) };
-  const xml = buildCda(doc);
-  if (!xml.ok) throw new Error(xml.error.rule);
-  const parsed = parseCda(xml.value);
-  if (!parsed.ok) throw new Error(parsed.error.rule);
-  const bytes = Buffer.from(xml.value, 'utf8');
-  const entry = deriveDocumentEntry(parsed.value.document, bytes, { visibility: options.visibility ?? [] });
-  if (!entry.ok) throw new Error(entry.error.rule);
-  const e = options.patient ? { ...entry.value, patientId: `${options.patient.matricule}^^^&${options.patient.oid}&ISO^NH` } : entry.value;
-  return { bytes, entry: e };
-}
 
 const publish = (d: { bytes: Uint8Array; entry: DocumentEntry }, c: DmpClient = client) => c.publish({ documents: [d], contentTypeCode: CONTENT_TYPE, author: AUTHOR });
 
-async function rejection(promise: Promise<unknown>): Promise<DmpError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(DmpError);
-    return error as DmpError;
-  }
-  throw new Error('expected a DmpError');
-}
-
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'dmp-'));
-  pki = await ensureTestPki(dir);
-  database = await openTestDatabase();
-  sandbox = await startDmpSandbox({ pki, database: database.db });
-  options = {
-    endpoint: sandbox.url,
-    tls: { ...pki.clients.establishment, ca: pki.ca.cert },
-    signing: pki.signing.establishment,
-    structure: STRUCTURE,
-    software: SOFTWARE,
-    sourceId: '1.2.250.1.999.1',
-    timeoutMs: 10_000,
-  };
-  client = createDmpClient(options);
+  env = await startDmpTestEnv();
+  ({ dir, pki, database, sandbox, client, options } = env);
 });
 
 afterAll(async () => {
-  client?.close();
-  await sandbox?.close();
-  await database?.close();
-  await rm(dir, { recursive: true, force: true });
+  await env?.close();
 });
 
 describe('DMP client ↔ sandbox over mTLS', () => {
