@@ -5,38 +5,22 @@
  * same hash and marks the dispatch delivered: nothing lost, nothing published twice. Runs on
  * PostgreSQL (TEST_DATABASE_URL) or on a PGlite data directory, like the outbox crash test.
  */
-import { afterAll, describe, expect, it, inject } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
-import pg from 'pg';
 import { startApp } from '../src/app.ts';
 import { dmpSandboxEntries } from '../src/national/dmp/tables.ts';
 import { loadConfig } from '../src/platform/config.ts';
 import { silentLogger } from '../src/platform/logging.ts';
+import { ownPostgresDatabase } from './support/postgres-database.ts';
 
 const tsx = createRequire(import.meta.url).resolve('tsx/cli');
 const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => { for (const c of cleanups.reverse()) await c(); });
-
-async function databaseUrl(): Promise<string | undefined> {
-  const base = process.env.TEST_DATABASE_URL;
-  if (!base) return undefined;
-  const name = `passerelle_t_${process.pid}_xcrash`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`drop database if exists ${name} with (force)`);
-  for (let i = 0; ; i++) {
-    try { await admin.query(`create database ${name} template ${inject('postgresTemplate')}`); break; } catch (e) { if (i > 50) throw e; await new Promise((r) => setTimeout(r, 150)); }
-  }
-  cleanups.push(async () => { await admin.query(`drop database if exists ${name} with (force)`); await admin.end(); });
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
 
 interface Dispatch { channel: string; status: string; attempts: number; history: Array<{ status: string; detail?: string }> }
 
@@ -44,7 +28,9 @@ describe('PFI crash survival', () => {
   it('a publication interrupted by SIGKILL after the DMP stored it ends delivered once', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'xcrash-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-    const url = await databaseUrl();
+    const own = await ownPostgresDatabase('xcrash');
+    if (own) cleanups.push(own.drop);
+    const url = own?.url;
     const common = {
       dataDir, ...(url ? { databaseUrl: url } : {}), 'http.port': 0, 'mllp.port': 0, 'sandbox.insiPort': 0, 'sandbox.annuairePort': 0,
       'sandbox.dmpPort': 0, 'sandbox.smtpPort': 0, 'sandbox.imapPort': 0, logLevel: 'silent', 'outbox.pollMs': 50, 'outbox.leaseMs': 6_000,

@@ -10,31 +10,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { eq } from 'drizzle-orm';
-import pg from 'pg';
 import { inject } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../src/platform/db/index.ts';
 import { enqueue, startWorker } from '../src/platform/jobs/index.ts';
 import { jobs } from '../src/platform/jobs/tables.ts';
 import { silentLogger } from '../src/platform/logging.ts';
+import { ownPostgresDatabase } from './support/postgres-database.ts';
 
 const tsx = createRequire(import.meta.url).resolve('tsx/cli');
 const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => { for (const c of cleanups.reverse()) await c(); });
 
 async function openTarget(): Promise<{ handle: DatabaseHandle; target: string; reopen: () => Promise<DatabaseHandle> }> {
-  const base = process.env.TEST_DATABASE_URL;
-  if (base) {
-    const name = `passerelle_t_${process.pid}_crash`;
-    const admin = new pg.Client({ connectionString: base });
-    await admin.connect();
-    await admin.query(`drop database if exists ${name} with (force)`);
-    for (let i = 0; ; i++) {
-      try { await admin.query(`create database ${name} template ${inject('postgresTemplate')}`); break; } catch (e) { if (i > 50) throw e; await new Promise((r) => setTimeout(r, 150)); }
-    }
-    cleanups.push(async () => { await admin.query(`drop database if exists ${name} with (force)`); await admin.end(); });
-    const url = new URL(base); url.pathname = `/${name}`;
-    const target = url.toString();
-    return { handle: await openDatabase({ url: target, migrate: false }), target, reopen: () => openDatabase({ url: target, migrate: false }) };
+  const own = await ownPostgresDatabase('crash');
+  if (own) {
+    cleanups.push(own.drop);
+    return { handle: await openDatabase({ url: own.url, migrate: false }), target: own.url, reopen: () => openDatabase({ url: own.url, migrate: false }) };
   }
   const dir = await mkdtemp(join(tmpdir(), 'crash-'));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));

@@ -11,7 +11,7 @@
  * Failures throw AnnuaireError (French message, `code`, `retryable`: timeouts, 429, 5xx and
  * connection failures are retryable). Logs carry the operation, status and duration only.
  */
-import { Agent, request as httpsRequest } from 'node:https';
+import { createHttpsClient, HttpTimeoutError } from '../../platform/http/client.ts';
 import type { Logger } from '../../platform/logging.ts';
 import { AnnuaireError } from './errors.ts';
 import {
@@ -87,53 +87,24 @@ export function createAnnuaireClient(options: AnnuaireClientOptions): AnnuaireCl
   if (base.protocol !== 'https:') throw new Error(`Annuaire Santé endpoint must be https, got ${base.protocol}`);
   const timeoutMs = options.timeoutMs ?? 30_000;
   const maxPages = options.maxPages ?? 10;
-  const tls = options.tls ?? {};
-  const agent = new Agent({
-    keepAlive: true,
-    maxSockets: 8,
-    ...(tls.cert ? { cert: tls.cert } : {}),
-    ...(tls.key ? { key: tls.key } : {}),
-    ...(tls.ca ? { ca: tls.ca } : {}),
-  });
+  const http = createHttpsClient({ tls: options.tls ?? {}, timeoutMs });
+
   const log = options.logger;
 
-  /** One GET; retried once when a kept-alive socket turns out to be closed. */
-  const get = (url: URL, attempt = 0): Promise<{ status: number; body: string }> =>
-    new Promise((resolve, reject) => {
-      let settled = false;
-      const headers: Record<string, string> = { accept: FHIR_JSON };
-      if (options.apiKey) headers['esante-api-key'] = options.apiKey;
-      const req = httpsRequest(url, { method: 'GET', agent, headers });
-      const timer = setTimeout(() => {
-        if (settled) return;
-        settled = true;
-        req.destroy();
-        reject(new AnnuaireError('timeout', `L’Annuaire Santé n’a pas répondu dans le délai imparti (${Math.round(timeoutMs / 100) / 10} s). Réessayez plus tard.`));
-      }, timeoutMs);
-      const done = (fn: () => void): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        fn();
-      };
-      req.on('response', (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', (error) => done(() => reject(transportError(error))));
-        res.on('end', () => done(() => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') })));
-      });
-      req.on('error', (error: NodeJS.ErrnoException) => {
-        if (settled) return;
-        if (attempt === 0 && req.reusedSocket && error.code === 'ECONNRESET') {
-          settled = true;
-          clearTimeout(timer);
-          get(url, 1).then(resolve, reject);
-          return;
-        }
-        done(() => reject(transportError(error)));
-      });
-      req.end();
-    });
+  /** One GET (platform/http: keep-alive, deadline, one retry on a stale socket). */
+  const get = async (url: URL): Promise<{ status: number; body: string }> => {
+    const headers: Record<string, string> = { accept: FHIR_JSON };
+    if (options.apiKey) headers['esante-api-key'] = options.apiKey;
+    try {
+      const answer = await http.exchange(url, { method: 'GET', headers });
+      return { status: answer.status, body: answer.body.toString('utf8') };
+    } catch (error) {
+      if (error instanceof HttpTimeoutError) {
+        throw new AnnuaireError('timeout', `L’Annuaire Santé n’a pas répondu dans le délai imparti (${Math.round(timeoutMs / 100) / 10} s). Réessayez plus tard.`);
+      }
+      throw transportError(error as NodeJS.ErrnoException);
+    }
+  };
 
   /** A search, every page followed: matches and included resources. */
   const searchAll = async (operation: string, type: string, params: Record<string, string>): Promise<{ matches: Resource[]; includes: Resource[] }> => {
@@ -241,7 +212,7 @@ export function createAnnuaireClient(options: AnnuaireClientOptions): AnnuaireCl
     findByMailbox,
     search: (type, params) => searchAll(`search.${type}`, type, params),
     close() {
-      agent.destroy();
+      http.close();
     },
   };
 }

@@ -9,11 +9,11 @@
  * Every failure throws a DmpError (IHE or sandbox code, French message, `retryable`).
  * Logs: transaction, message id, code, HTTP status, duration — never patient data.
  */
-import { Agent, request as httpsRequest } from 'node:https';
 import { randomUUID } from 'node:crypto';
 import { describeError } from '../../formats/result.ts';
 import { buildMtom, isMultipartRelated, newMessageId, parseEnvelope, parseMtom, soapContentType, type MtomPart } from '../../formats/soap/index.ts';
 import type { DocumentEntry, VisibilityFlag, XdsAuthor, XdsCode } from '../../formats/xds/index.ts';
+import { createHttpsClient, HttpTimeoutError } from '../../platform/http/client.ts';
 import type { Logger } from '../../platform/logging.ts';
 import { DMP_ERROR_MESSAGES, DmpError } from './errors.ts';
 import { buildIti41Body } from './iti41.ts';
@@ -119,44 +119,20 @@ export function createDmpClient(options: DmpClientOptions): DmpClient {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const newOid = options.newOid ?? uuidOid;
   const defaultActor = options.actor ?? automatonActor(options.structure, options.software);
-  const agent = new Agent({ keepAlive: true, maxSockets: 8, cert: options.tls.cert, key: options.tls.key, ...(options.tls.ca ? { ca: options.tls.ca } : {}) });
+  const http = createHttpsClient({ tls: options.tls, timeoutMs });
   const log = options.logger;
   const serviceUrl = (t: DmpTransaction): URL => new URL(`${base.pathname.replace(/\/$/, '')}${DMP_SERVICES_PATH}/${DMP_SERVICE[t]}`, base);
 
-  const post = (url: URL, headers: Record<string, string | number>, payload: Buffer, messageId: string, attempt = 0): Promise<HttpAnswer> =>
-    new Promise((resolve, reject) => {
-      let settled = false;
-      const req = httpsRequest(url, { method: 'POST', agent, headers: { ...headers, 'content-length': payload.length } });
-      const timer = setTimeout(() => {
-        if (settled) return;
-        settled = true;
-        req.destroy();
-        reject(new DmpError('timeout', `${DMP_ERROR_MESSAGES.timeout} (délai ${Math.round(timeoutMs / 100) / 10} s)`, { messageId }));
-      }, timeoutMs);
-      const done = (fn: () => void): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        fn();
-      };
-      req.on('response', (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', (error) => done(() => reject(transportError(error, messageId))));
-        res.on('end', () => done(() => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks) })));
-      });
-      req.on('error', (error: NodeJS.ErrnoException) => {
-        if (settled) return;
-        if (attempt === 0 && req.reusedSocket && error.code === 'ECONNRESET') {
-          settled = true;
-          clearTimeout(timer);
-          post(url, headers, payload, messageId, 1).then(resolve, reject);
-          return;
-        }
-        done(() => reject(transportError(error, messageId)));
-      });
-      req.end(payload);
-    });
+  /** One HTTP exchange (platform/http: keep-alive, deadline, one retry on a stale socket). */
+  const post = async (url: URL, headers: Record<string, string | number>, payload: Buffer, messageId: string): Promise<HttpAnswer> => {
+    try {
+      const answer = await http.exchange(url, { method: 'POST', headers, body: payload });
+      return { status: answer.status, contentType: String(answer.headers['content-type'] ?? ''), body: answer.body };
+    } catch (error) {
+      if (error instanceof HttpTimeoutError) throw new DmpError('timeout', `${DMP_ERROR_MESSAGES.timeout} (délai ${Math.round(timeoutMs / 100) / 10} s)`, { messageId });
+      throw transportError(error as NodeJS.ErrnoException, messageId);
+    }
+  };
 
   /** One SOAP exchange: returns the response payload element and attachments, or throws DmpError. */
   const call = async (transaction: DmpTransaction, body: string, actor: VihfActor | undefined, patient: PatientIns | undefined, attachments?: Parameters<typeof buildMtom>[0]['attachments']) => {
@@ -335,7 +311,7 @@ export function createDmpClient(options: DmpClientOptions): DmpClient {
     unarchive: (uniqueId, patient, actor) => changeStatus(uniqueId, patient, [AVAILABILITY.archived], AVAILABILITY.approved, actor),
     delete: (uniqueId, patient, actor) => changeStatus(uniqueId, patient, [AVAILABILITY.approved, AVAILABILITY.archived], AVAILABILITY.deleted, actor),
     close() {
-      agent.destroy();
+      http.close();
     },
   };
 }

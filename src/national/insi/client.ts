@@ -9,11 +9,11 @@
  *
  * Logs: operation, message id, result code, HTTP status, duration. Never traits or matricules.
  */
-import { Agent, request as httpsRequest } from 'node:https';
 import { randomUUID } from 'node:crypto';
 import { checkBirthplace, checkProfile, parseBirthDate, parseMatricule, toInsiProfile } from '../../formats/ins/index.ts';
 import { describeError } from '../../formats/result.ts';
 import { soapContentType } from '../../formats/soap/index.ts';
+import { createHttpsClient, HttpTimeoutError } from '../../platform/http/client.ts';
 import type { Logger } from '../../platform/logging.ts';
 import { readInsiAnswer, type InsiIdentity } from './answer.ts';
 import { INSI_RESULT_MESSAGE, insiFaultMessage } from './codes.ts';
@@ -118,57 +118,26 @@ export function createInsiClient(options: InsiClientOptions): InsiClient {
   if (url.protocol !== 'https:') throw new Error(`INSi endpoint must be https, got ${url.protocol}`);
   const timeoutMs = options.timeoutMs ?? 15_000;
   const software = { ...options.software, instance: options.software.instance ?? randomUUID() };
-  const agent = new Agent({
-    keepAlive: true,
-    maxSockets: 8,
-    cert: options.tls.cert,
-    key: options.tls.key,
-    ...(options.tls.ca ? { ca: options.tls.ca } : {}),
-  });
+  const http = createHttpsClient({ tls: options.tls, timeoutMs });
   const log = options.logger;
 
   const context = (): RequestContext => ({ software, ...(options.emitter ? { emitter: options.emitter } : {}) });
 
-  /** One HTTP exchange; retried once when a kept-alive socket turns out to be closed. */
-  const post = (built: BuiltRequest, attempt = 0): Promise<{ status: number; body: string }> =>
-    new Promise((resolve, reject) => {
-      const payload = Buffer.from(built.xml, 'utf8');
-      let settled = false;
-      const req = httpsRequest(url, {
-        method: 'POST',
-        agent,
-        headers: { 'content-type': soapContentType(built.action), 'content-length': payload.length, accept: 'application/soap+xml' },
+  /** One HTTP exchange (platform/http: keep-alive, deadline, one retry on a stale socket). */
+  const post = async (built: BuiltRequest): Promise<{ status: number; body: string }> => {
+    try {
+      const answer = await http.exchange(url, {
+        method: 'POST', body: Buffer.from(built.xml, 'utf8'),
+        headers: { 'content-type': soapContentType(built.action), accept: 'application/soap+xml' },
       });
-      const timer = setTimeout(() => {
-        if (settled) return;
-        settled = true;
-        req.destroy();
-        reject(new InsiError('transport', `${insiFaultMessage('timeout')} (délai ${Math.round(timeoutMs / 100) / 10} s)`, { messageId: built.messageId }));
-      }, timeoutMs);
-      const done = (fn: () => void): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        fn();
-      };
-      req.on('response', (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', (error) => done(() => reject(transportError(error, built.messageId))));
-        res.on('end', () => done(() => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') })));
-      });
-      req.on('error', (error: NodeJS.ErrnoException) => {
-        if (settled) return;
-        if (attempt === 0 && req.reusedSocket && error.code === 'ECONNRESET') {
-          settled = true;
-          clearTimeout(timer);
-          post(built, 1).then(resolve, reject);
-          return;
-        }
-        done(() => reject(transportError(error, built.messageId)));
-      });
-      req.end(payload);
-    });
+      return { status: answer.status, body: answer.body.toString('utf8') };
+    } catch (error) {
+      if (error instanceof HttpTimeoutError) {
+        throw new InsiError('transport', `${insiFaultMessage('timeout')} (délai ${Math.round(timeoutMs / 100) / 10} s)`, { messageId: built.messageId });
+      }
+      throw transportError(error as NodeJS.ErrnoException, built.messageId);
+    }
+  };
 
   const call = async (built: BuiltRequest, operation: 'traits' | 'vitale'): Promise<CallOutcome> => {
     const started = Date.now();
@@ -257,7 +226,7 @@ export function createInsiClient(options: InsiClientOptions): InsiClient {
     },
 
     close() {
-      agent.destroy();
+      http.close();
     },
   };
 }
