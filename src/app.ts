@@ -14,6 +14,7 @@ import {
   createExchangeService, createReceivingService, directoryChannel, dmpChannel, EXCHANGE_QUEUES, mailChannel, RECEIVED_QUEUE,
   type ExchangeService,
 } from './exchange/index.ts';
+import { createHl7DocumentHandler, createHl7DocumentSource, createZamSender, HL7_DOCUMENT_MESSAGE_TYPES, ZAM_QUEUE } from './exchange/index.ts';
 import { createAnnuaireClient, SANDBOX_PROFESSIONALS, startAnnuaireSandbox, type AnnuaireClient, type AnnuaireSandbox } from './national/annuaire/index.ts';
 import { createDmpClient, startDmpSandbox, type DmpClient, type DmpSandbox } from './national/dmp/index.ts';
 import {
@@ -203,10 +204,12 @@ export async function startApp({ config, logger, ...options }: StartOptions): Pr
       mail: mailChannel(mssante.client),
       directory: directoryChannel(annuaire),
       onEnqueued: wake,
+      sources: { hl7: createHl7DocumentSource({ db: database.db }) }, // plateaux techniques: deletions, ZAMs
     });
     const receiving = createReceivingService({ db: database.db, received, exchange, mail: mssante.client, mailbox: config.mssante.mailbox, onEnqueued: wake });
 
     const feed = createPamFeedSender({ subscribers: config.pam.subscribers, establishment: config.establishment });
+    const zam = createZamSender({ plateaux: config.plateaux }); // ZAM^Z01/Z02/Z03 to the plateaux techniques
     const worker = await startWorker(database, {
       handlers: {
         [PAM_FEED_QUEUE]: feed.handler,
@@ -214,12 +217,13 @@ export async function startApp({ config, logger, ...options }: StartOptions): Pr
         [EXCHANGE_QUEUES.dmp]: exchange.sendDmp,
         [EXCHANGE_QUEUES.mssante]: exchange.sendMail,
         [RECEIVED_QUEUE]: receiving.process,
+        [ZAM_QUEUE]: zam.handler,
       },
       logger, concurrency: 8,
       pollMs: config.outbox.pollMs, leaseMs: config.outbox.leaseMs, backoff: { baseMs: config.outbox.backoffBaseMs, maxMs: config.outbox.backoffMaxMs },
     });
     workers.outbox = worker;
-    stops.push(async () => { await worker.stop(); await feed.close(); });
+    stops.push(async () => { await worker.stop(); await feed.close(); await zam.close(); });
 
     // The MSSanté mailbox is read every pollMs, one read at a time; a failed read is logged and tried again.
     let reading: Promise<void> | undefined;
@@ -231,11 +235,14 @@ export async function startApp({ config, logger, ...options }: StartOptions): Pr
 
     // HL7 v2 inbound over MLLP: stored raw, deduplicated, routed, acknowledged.
     const pamIdentity = createPamIdentityHandler(identityServiceFor);
+    const hl7Documents = createHl7DocumentHandler();
     const inbox = createInbox({
       db: database.db, logger,
       handlers: {
         ...Object.fromEntries(ITI30_EVENTS.map((event) => [`ADT^${event}`, pamIdentity])),
         ADT: createPamMovementHandler(identityServiceFor),
+        // CDA documents from the plateaux techniques (TRANS volet), routed by the PFI.
+        ...Object.fromEntries(HL7_DOCUMENT_MESSAGE_TYPES.map((type) => [type, hl7Documents])),
       },
       application: config.establishment.application, facility: config.establishment.finess,
     });

@@ -15,3 +15,6 @@ export {
 } from './service.ts';
 export { directoryChannel, dmpChannel, mailChannel } from './channels.ts';
 export { createReceivingService, messageIdOfRaw, RECEIVED_QUEUE, type ReceivingDeps, type ReceivingService } from './receiving.ts';
+// CDA documents from the plateaux techniques in HL7 v2 (ORU^R01, MDM^T02/T04/T10) and their ZAM^Z01/Z02/Z03.
+export { createHl7DocumentHandler, createHl7DocumentSource, HL7_DOCUMENT_MESSAGE_TYPES } from './hl7-documents.ts';
+export { createZamSender, ZAM_QUEUE, type PlateauConfig, type ZamJob, type ZamSender } from './zam-sender.ts';
