@@ -204,7 +204,7 @@ export async function startApp({ config, logger, ...options }: StartOptions): Pr
       mail: mailChannel(mssante.client),
       directory: directoryChannel(annuaire),
       onEnqueued: wake,
-      sources: { hl7: createHl7DocumentSource({ db: database.db }) }, // plateaux techniques: deletions, ZAMs
+      sources: { hl7: createHl7DocumentSource() }, // plateaux techniques: their ZAMs
     });
     const receiving = createReceivingService({ db: database.db, received, exchange, mail: mssante.client, mailbox: config.mssante.mailbox, onEnqueued: wake });
 

@@ -19,9 +19,8 @@
  *    patient's mailbox need the INS: without one they are `blocked` with the reason. A deletion
  *    is not sent by MSSanté (the sending side of XDM deletion is not implemented): those
  *    channels are `blocked` with the reason.
- * 3. The source port (`createHl7DocumentSource`) gives the PFI what the snapshot does not hold
- *    (a deletion is a DMP delete, read back from the stored message) and turns the dispatches'
- *    status changes into ZAMs when the producer asked for them (ACK_RECEPTION: Z01 from the
+ *    A deletion is an outgoing document whose DMP action is `delete`.
+ * 3. The source port (`createHl7DocumentSource`) turns the dispatches' status changes into ZAMs when the producer asked for them (ACK_RECEPTION: Z01 from the
  *    DMP, Z02 from the DSN; ACK_LECTURE_MSS: Z03 from the MDN), sent by zam-sender.ts.
  */
 import { eq } from 'drizzle-orm';
@@ -30,7 +29,7 @@ import {
   ackErrorFrom, blockingIssues, insIsUsable, parse, readDocumentMessage, type AckError, type DocumentMessage, type Hl7Message, type Issue,
 } from '../formats/hl7v2/index.ts';
 import { uniqueIdOf } from '../formats/xds/index.ts';
-import type { Database, Executor } from '../platform/db/index.ts';
+import type { Executor } from '../platform/db/index.ts';
 import { decodeHl7, type HandlerOutcome, type Hl7Handler } from '../platform/hl7-inbox/index.ts';
 import { hl7Messages } from '../platform/hl7-inbox/tables.ts';
 import { planDispatches, type Channel, type PlannedDispatch } from './routing.ts';
@@ -117,7 +116,7 @@ export function createHl7DocumentHandler(): Hl7Handler {
           birthName: header.patient.birthName ?? '', firstGivenName: header.patient.firstBirthGivenName ?? '', birthDate: header.patient.birthDate ?? '',
           ...(ins ? { ins } : {}),
         },
-        cda: carried.cda, pdf: null,
+        cda: carried.cda, pdf: null, action: doc.action === 'delete' ? 'delete' : 'publish',
         confidentiality: {
           maskedToProfessionals: doc.visibility.maskedFromProfessionals === true,
           invisibleToPatient: doc.visibility.invisibleToPatient === true,
@@ -194,13 +193,9 @@ async function enqueueZams(tx: Executor, message: Hl7Message, read: DocumentMess
   }
 }
 
-/** The PFI's view of the `hl7` source: deletions, and the ZAMs of the status changes. */
-export function createHl7DocumentSource(options: { db: Database }): SourcePort {
+/** What the `hl7` source hears back: the ZAMs of the status changes, to the producer. */
+export function createHl7DocumentSource(): SourcePort {
   return {
-    async dmpAction(outgoing: OutgoingDocument) {
-      const { read } = await storedMessage(options.db, outgoing);
-      return read.action === 'delete' ? 'delete' : 'publish';
-    },
     async onStatus(tx: Executor, change: DispatchStatusChange) {
       if (zamsFor(change).length === 0) return;
       const { message, read } = await storedMessage(tx, change.outgoing);

@@ -98,10 +98,8 @@ export interface DispatchStatusChange {
   at: Date;
 }
 
-/** What a source tells the PFI about its documents, and hears back from it. */
+/** What a source hears back from the PFI about its documents. */
 export interface SourcePort {
-  /** The DMP operation the source asked for this document (default publish). */
-  dmpAction?(outgoing: OutgoingDocument): Promise<'publish' | 'delete'>;
   /** Every status change of one of its dispatches, in the transaction of the change. */
   onStatus?(tx: Executor, change: DispatchStatusChange): Promise<void>;
 }
@@ -264,8 +262,7 @@ export function createExchangeService(deps: ExchangeDeps) {
 
     /** Handler of `exchange.dmp`. */
     sendDmp: (job: Job): Promise<void> => attempt(job, async (_dispatch, outgoing) => {
-      const action = await deps.sources?.[outgoing.source]?.dmpAction?.(outgoing) ?? 'publish';
-      const { entryId } = action === 'delete' ? await deps.dmp.delete(outgoing) : await deps.dmp.publish(outgoing);
+      const { entryId } = outgoing.action === 'delete' ? await deps.dmp.delete(outgoing) : await deps.dmp.publish(outgoing);
       return { externalId: entryId };
     }, 'delivered'),
 

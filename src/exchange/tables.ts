@@ -25,6 +25,8 @@ export const outgoingDocuments = pgTable('outgoing_documents', {
   patient: jsonb('patient').$type<{ birthName: string; firstGivenName: string; birthDate: string; ins?: { matricule: string; oid: string } }>().notNull(),
   cda: text('cda').notNull(),
   pdf: bytea('pdf'),
+  /** What the DMP is asked: publish (or replace, with `replacesUniqueId`), or delete `uniqueId` (ITI-57). */
+  action: text('action', { enum: ['publish', 'delete'] }).notNull().default('publish'),
   /** Confidentiality choices for the DMP (MASQUE_PS, INVISIBLE_PATIENT, INVISIBLE_REPRESENTANTS_LEGAUX). */
   confidentiality: jsonb('confidentiality').$type<{ maskedToProfessionals: boolean; invisibleToPatient: boolean; invisibleToLegalRepresentatives: boolean }>().notNull(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
