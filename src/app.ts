@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { registerDocumentRoutes, registerExchangeRoutes, registerIdentityRoutes, registerOperationsRoutes } from './api/index.ts';
 import { createIdentityService, createPamFeedSender, createPamIdentityHandler, ITI30_EVENTS, PAM_FEED_QUEUE, type IdentityService } from './identity/index.ts';
 import {
-  createDocumentService, createPamMovementHandler, createReceivedDocumentService, DOCUMENT_VALIDATED_QUEUE, type DocumentService, type ReceivedDocumentService,
+  createDocumentService, createPamMovementHandler, createReceivedDocumentService, DOCUMENT_VALIDATED_QUEUE, DOCUMENT_WITHDRAWN_QUEUE, type DocumentService, type ReceivedDocumentService,
 } from './record/index.ts';
 import {
   createExchangeService, createReceivingService, directoryChannel, dmpChannel, EXCHANGE_QUEUES, mailChannel, RECEIVED_QUEUE,
@@ -214,6 +214,7 @@ export async function startApp({ config, logger, ...options }: StartOptions): Pr
       handlers: {
         [PAM_FEED_QUEUE]: feed.handler,
         [DOCUMENT_VALIDATED_QUEUE]: exchange.route,
+        [DOCUMENT_WITHDRAWN_QUEUE]: exchange.withdraw,
         [EXCHANGE_QUEUES.dmp]: exchange.sendDmp,
         [EXCHANGE_QUEUES.mssante]: exchange.sendMail,
         [RECEIVED_QUEUE]: receiving.process,

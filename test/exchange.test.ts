@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCda } from '../src/formats/cda/index.ts';
 import { createMssanteClient, readReceivedMessage, SANDBOX_LAB_CERTIFICATE_CN, SANDBOX_LAB_MAILBOX, SANDBOX_HOSPITAL_MAILBOX } from '../src/national/mssante/index.ts';
 import { issueCertificate } from '../src/platform/pki/index.ts';
+import { eq } from 'drizzle-orm';
 import { createDmpClient, startDmpSandbox } from '../src/national/dmp/index.ts';
+import { dmpSandboxEntries } from '../src/national/dmp/tables.ts';
 import { PAT_TROIS_QUALIFIED, sampleDocument } from './support/cda.ts';
 import { startTestApp, type TestApp } from './support/app.ts';
 
@@ -32,7 +34,7 @@ const doctor = { rpps: '10001234567', family: 'MEDECIN', given: 'Jean', specialt
 const PAT_TROIS = { birthName: 'PAT-TROIS', birthGivenNames: 'DOMINIQUE', birthDate: '1979-03-28', sex: 'F' };
 const SECTIONS = [{ heading: 'Motif d’hospitalisation', paragraphs: ['Pneumopathie communautaire.'] }, { heading: 'Traitement de sortie', paragraphs: ['Amoxicilline 1 g x3/j, 7 jours.'] }];
 
-interface Dispatch { id: string; channel: string; recipient: string | null; status: string; reason?: string; errorCode?: string; attempts: number; history: Array<{ status: string }> }
+interface Dispatch { id: string; action: string; channel: string; recipient: string | null; status: string; reason?: string; errorCode?: string; attempts: number; history: Array<{ status: string }> }
 
 async function qualified(traits: Record<string, string>): Promise<string> {
   const created = await call<{ identity: { id: string } }>('POST', '/api/identities', { traits });
@@ -67,6 +69,7 @@ const settled = (d: Dispatch[]): boolean => d.every((x) => x.status === 'deliver
 
 describe('PFI: a validated LDL goes to the DMP, to the médecin traitant and to the patient', () => {
   let ldl: { id: string; cdaId: string };
+  let replacement: { id: string; cdaId: string };
   let patient: string;
 
   it('ends with every channel delivered', async () => {
@@ -119,6 +122,17 @@ describe('PFI: a validated LDL goes to the DMP, to the médecin traitant and to 
     const validated = await call<{ id: string; cdaId: string }>('POST', `/api/documents/${v2.json.id}/validate`, { legalAuthenticator: doctor });
     const dispatches = await dispatchesUntil(validated.json.id, settled);
     expect(dispatches.find((d) => d.channel === 'dmp')).toMatchObject({ status: 'delivered' });
+    replacement = validated.json;
+  });
+
+  it('withdrawing the current version deletes it from the DMP (ITI-57), tracked as one more DMP dispatch', async () => {
+    const withdrawn = await call<{ status: string }>('POST', `/api/documents/${replacement.id}/withdraw`, { reason: 'erreur de patient' });
+    expect(withdrawn.json.status).toBe('withdrawn');
+    const dispatches = await dispatchesUntil(replacement.id, (d) => d.some((x) => x.action === 'delete' && x.status === 'delivered'));
+    expect(dispatches.filter((d) => d.channel === 'dmp').map((d) => [d.action, d.status])).toEqual([['publish', 'delivered'], ['delete', 'delivered']]);
+    const registry = await app.database.db.select({ status: dmpSandboxEntries.status }).from(dmpSandboxEntries).where(eq(dmpSandboxEntries.uniqueId, replacement.cdaId));
+    expect(registry.map((r) => r.status)).toEqual(['urn:asip:ci-sis:2010:StatusType:Deleted']);
+    expect((await call('POST', `/api/documents/${replacement.id}/withdraw`, { reason: 'encore' })).status).toBe(409);
   });
 });
 

@@ -63,6 +63,13 @@ export function registerDocumentRoutes(app: HttpServer, deps: { documents: Docum
     },
   }));
 
+  app.post('/api/documents/:id/withdraw', {
+    schema: {
+      tags, summary: 'Retirer la version validée (erreur, mauvais patient) : elle est supprimée du DMP ; les messages déjà envoyés ne peuvent être repris',
+      params: idParams, body: z.object({ reason: z.string().min(3).describe('Motif du retrait, conservé dans la traçabilité') }),
+    },
+  }, async (req) => await documents.withdraw(req.params.id, req.body.reason, actorOf(req)));
+
   app.post('/api/documents/:id/versions', {
     schema: { tags, summary: 'Nouvelle version d’un document validé (remplacement RPLC à la validation)', params: idParams, body: z.object({ title: z.string().min(1).optional(), sections: z.array(section).min(1).optional() }) },
   }, async (req, reply) => reply.status(201).send(await documents.replace(req.params.id, req.body, actorOf(req))));

@@ -24,7 +24,7 @@
  */
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { parseCda } from '../formats/cda/index.ts';
-import type { Distribution, DocumentService, DocumentValidatedEvent } from '../record/index.ts';
+import type { Distribution, DocumentService, DocumentValidatedEvent, DocumentWithdrawnEvent } from '../record/index.ts';
 import { audit } from '../platform/audit/index.ts';
 import type { Database, Executor } from '../platform/db/index.ts';
 import { DomainError } from '../platform/errors.ts';
@@ -104,6 +104,9 @@ export interface SourcePort {
   onStatus?(tx: Executor, change: DispatchStatusChange): Promise<void>;
 }
 
+/** Source id of the deletion of a DPI document from the DMP. */
+const withdrawalOf = (documentId: string): string => `${documentId}#withdrawal`;
+
 const jobFor = (outgoing: OutgoingDocument, dispatch: Dispatch): EnqueueOptions => ({
   queue: dispatch.channel === 'dmp' ? EXCHANGE_QUEUES.dmp : EXCHANGE_QUEUES.mssante,
   payload: { dispatchId: dispatch.id },
@@ -139,6 +142,8 @@ export async function recordDispatches(tx: Executor, outgoing: OutgoingDocument,
 
 export interface DispatchView {
   id: string;
+  /** What the channel carries: the document, or its deletion (DMP only). */
+  action: OutgoingDocument['action'];
   channel: Channel;
   recipient: string | null;
   status: Dispatch['status'];
@@ -260,6 +265,24 @@ export function createExchangeService(deps: ExchangeDeps) {
       if (created.length > 0) deps.onEnqueued?.();
     },
 
+    /**
+     * Handler of `document.withdrawn`: the deletion of the document from the DMP (ITI-57), as
+     * one more outgoing document whose action is `delete`, ordered after its publication. Only
+     * a document the DMP accepted (or may still accept) is deleted; mail cannot be taken back.
+     */
+    async withdraw(job: Job): Promise<void> {
+      const { documentId, reason } = job.payload as DocumentWithdrawnEvent;
+      const [published] = await db.select().from(outgoingDocuments).where(and(eq(outgoingDocuments.source, 'dpi'), eq(outgoingDocuments.sourceId, documentId)));
+      if (!published) throw new Error(`document ${documentId} not routed yet: the withdrawal waits for its routing`);
+      const [dmp] = await db.select().from(dispatches).where(and(eq(dispatches.outgoingId, published.id), eq(dispatches.channel, 'dmp')));
+      if (!dmp) throw new Error(`document ${documentId} not routed yet: the withdrawal waits for its routing`);
+      if (dmp.status === 'blocked' || dmp.status === 'failed') return; // never in the DMP
+      const { id: _id, createdAt: _createdAt, ...copy } = published;
+      const deletion = await recordOutgoing(db, { ...copy, sourceId: withdrawalOf(documentId), action: 'delete' });
+      const created = await db.transaction((tx) => recordDispatches(tx, deletion, [{ channel: 'dmp', recipient: null, status: 'pending', reason }]));
+      if (created.length > 0) deps.onEnqueued?.();
+    },
+
     /** Handler of `exchange.dmp`. */
     sendDmp: (job: Job): Promise<void> => attempt(job, async (_dispatch, outgoing) => {
       const { entryId } = outgoing.action === 'delete' ? await deps.dmp.delete(outgoing) : await deps.dmp.publish(outgoing);
@@ -296,13 +319,16 @@ export function createExchangeService(deps: ExchangeDeps) {
 
     /** Per channel of a DPI document: status, times, error, history. Audited. */
     async dispatchesOf(documentId: string, actor: string): Promise<DispatchView[]> {
-      const [outgoing] = await db.select().from(outgoingDocuments).where(and(eq(outgoingDocuments.source, 'dpi'), eq(outgoingDocuments.sourceId, documentId)));
+      const outgoing = await db.select().from(outgoingDocuments)
+        .where(and(eq(outgoingDocuments.source, 'dpi'), inArray(outgoingDocuments.sourceId, [documentId, withdrawalOf(documentId)])));
       await audit(db, { actor, action: 'document.dispatches', subjectType: 'document', subjectId: documentId });
-      if (!outgoing) return [];
-      const rows = await db.select().from(dispatches).where(eq(dispatches.outgoingId, outgoing.id)).orderBy(asc(dispatches.createdAt), asc(dispatches.channel), asc(dispatches.recipient));
+      if (outgoing.length === 0) return [];
+      const actionOf = new Map(outgoing.map((o) => [o.id, o.action]));
+      const rows = await db.select().from(dispatches).where(inArray(dispatches.outgoingId, outgoing.map((o) => o.id)))
+        .orderBy(asc(dispatches.createdAt), asc(dispatches.channel), asc(dispatches.recipient));
       const events = rows.length === 0 ? [] : await db.select().from(dispatchEvents).where(inArray(dispatchEvents.dispatchId, rows.map((r) => r.id))).orderBy(asc(dispatchEvents.id));
       return rows.map((r) => ({
-        id: r.id, channel: r.channel, recipient: r.recipient || null, status: r.status, attempts: r.attempts, updatedAt: r.updatedAt.toISOString(),
+        id: r.id, action: actionOf.get(r.outgoingId)!, channel: r.channel, recipient: r.recipient || null, status: r.status, attempts: r.attempts, updatedAt: r.updatedAt.toISOString(),
         ...(r.reason ? { reason: r.reason } : {}), ...(r.errorCode ? { errorCode: r.errorCode } : {}), ...(r.externalId ? { externalId: r.externalId } : {}),
         ...(r.sentAt ? { sentAt: r.sentAt.toISOString() } : {}), ...(r.deliveredAt ? { deliveredAt: r.deliveredAt.toISOString() } : {}),
         ...(r.readAt ? { readAt: r.readAt.toISOString() } : {}),

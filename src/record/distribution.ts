@@ -40,3 +40,11 @@ export const DOCUMENT_VALIDATED_QUEUE = 'document.validated';
 export interface DocumentValidatedEvent {
   documentId: string;
 }
+
+/** Outbox queue of "a validated document was withdrawn" events (its deletion from the DMP). */
+export const DOCUMENT_WITHDRAWN_QUEUE = 'document.withdrawn';
+
+export interface DocumentWithdrawnEvent {
+  documentId: string;
+  reason: string;
+}

@@ -15,7 +15,9 @@ import { DomainError } from '../platform/errors.ts';
 import type { Config } from '../platform/config.ts';
 import type { Database } from '../platform/db/index.ts';
 import { composeExitDocument, newDocumentOid, type Professional } from './compose.ts';
-import { DEFAULT_DISTRIBUTION, DOCUMENT_VALIDATED_QUEUE, type Distribution, type DocumentValidatedEvent } from './distribution.ts';
+import {
+  DEFAULT_DISTRIBUTION, DOCUMENT_VALIDATED_QUEUE, DOCUMENT_WITHDRAWN_QUEUE, type Distribution, type DocumentValidatedEvent, type DocumentWithdrawnEvent,
+} from './distribution.ts';
 import { stays, documents } from './tables.ts';
 
 export type DocumentRow = typeof documents.$inferSelect;
@@ -152,6 +154,25 @@ export function createDocumentService(deps: { db: Database; identities: Identity
         return updated;
       });
       return view(validated);
+    },
+
+    /**
+     * Withdrawal of the current validated version by its author (an error in the document, the
+     * wrong patient): the document leaves the record's current documents and, through the
+     * "withdrawn" event enqueued in the same transaction, is deleted from the DMP.
+     */
+    async withdraw(id: string, reason: string, actor: string): Promise<DocumentView> {
+      const row = await load(id);
+      if (row.status !== 'validated') throw new DocumentError('not_validated', 'Seule la version validée en cours peut être retirée', 409);
+      const withdrawn = await db.transaction(async (tx) => {
+        const [updated] = await tx.update(documents).set({ status: 'withdrawn' }).where(and(eq(documents.id, id), eq(documents.status, 'validated'))).returning();
+        if (!updated) throw new DocumentError('not_validated', 'Seule la version validée en cours peut être retirée', 409);
+        const event: DocumentWithdrawnEvent = { documentId: id, reason };
+        await enqueue(tx, { queue: DOCUMENT_WITHDRAWN_QUEUE, payload: event, dedupKey: id });
+        await audit(tx, { actor, action: 'document.withdraw', subjectType: 'document', subjectId: id, details: { reason } });
+        return updated;
+      });
+      return view(withdrawn);
     },
 
     /** A new draft version of a validated document (same set, version + 1, RPLC on validation). */

@@ -6,7 +6,7 @@ import type { DocumentView } from './documents.ts';
 const escapeHtml = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-const STATUS: Record<DocumentView['status'], string> = { draft: 'Brouillon', validated: 'Validé', replaced: 'Remplacé par une version ultérieure' };
+const STATUS: Record<DocumentView['status'], string> = { draft: 'Brouillon', validated: 'Validé', replaced: 'Remplacé par une version ultérieure', withdrawn: 'Retiré par son auteur' };
 
 export function documentHtml(doc: DocumentView, patient: Identity): string {
   const t = patient.traits;

@@ -34,7 +34,8 @@ export const documents = pgTable('documents', {
   stayId: uuid('stay_id'),
   /** ldl, cro, ordonnance, cr-imagerie, cr-bio, crh. */
   type: text('type').notNull(),
-  status: text('status', { enum: ['draft', 'validated', 'replaced'] }).notNull().default('draft'),
+  /** withdrawn: a validated version taken back by its author (and deleted from the DMP). */
+  status: text('status', { enum: ['draft', 'validated', 'replaced', 'withdrawn'] }).notNull().default('draft'),
   /** CDA ClinicalDocument/id and setId (OIDs), versionNumber. */
   cdaId: text('cda_id').notNull(),
   setId: text('set_id').notNull(),
