@@ -8,17 +8,21 @@
  *   npm run bench -- mllp-transport    MLLP transport + codec only (no database)
  *   npm run bench -- mllp-platform     MLLP into the full platform only
  *   npm run bench -- documents         clinical documents: PDF/A, CDA N1 wrap, full LDL, XSD
+ *   npm run bench -- exchange          PFI end to end: validated LDLs → DMP + MSSanté sandboxes, on
+ *                                      PGlite (and PostgreSQL with BENCH_DATABASE_URL: database
+ *                                      passerelle_bench_exchange, dropped afterwards)
  *   BENCH_DATABASE_URL=postgres://root@127.0.0.1:5432/test npm run bench -- mllp-platform
  *                                      adds the full platform on PostgreSQL (database
  *                                      passerelle_bench created there, dropped afterwards)
  */
 import os from 'node:os';
 import { runDocumentsBench } from './documents/run.ts';
+import { runExchangeBench } from './exchange/run.ts';
 import { runHl7ParseBench } from './hl7v2/parse.ts';
 import { runMllpBench } from './hl7v2/mllp.ts';
 import { fmt, machineDescription } from './support/stats.ts';
 
-const PARTS = ['hl7', 'mllp', 'mllp-transport', 'mllp-platform', 'documents'] as const;
+const PARTS = ['hl7', 'mllp', 'mllp-transport', 'mllp-platform', 'documents', 'exchange'] as const;
 type Part = (typeof PARTS)[number];
 
 const requested = process.argv.slice(2).filter((a) => a !== '--');
@@ -40,6 +44,7 @@ const transport = wanted('mllp') || wanted('mllp-transport');
 const platform = wanted('mllp') || wanted('mllp-platform');
 if (transport || platform) await runMllpBench({ transport, platform });
 if (wanted('documents')) await runDocumentsBench();
+if (wanted('exchange')) await runExchangeBench();
 
 console.log(`\nbenchmarks done in ${fmt((performance.now() - started) / 1000, 1)} s; load average at end: ${os.loadavg().map((l) => fmt(l, 2)).join(' ')}`);
 // Listeners and database pools are closed by each bench; exit even if a peer library left a handle open.
