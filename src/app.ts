@@ -220,6 +220,8 @@ export async function startApp({ config, logger, ...options }: StartOptions): Pr
         [RECEIVED_QUEUE]: receiving.process,
         [ZAM_QUEUE]: zam.handler,
       },
+      // Sending and receiving before routing: a burst of validations never starves the channels.
+      first: [EXCHANGE_QUEUES.dmp, EXCHANGE_QUEUES.mssante, RECEIVED_QUEUE, ZAM_QUEUE, PAM_FEED_QUEUE],
       logger, concurrency: 8,
       pollMs: config.outbox.pollMs, leaseMs: config.outbox.leaseMs, backoff: { baseMs: config.outbox.backoffBaseMs, maxMs: config.outbox.backoffMaxMs },
     });

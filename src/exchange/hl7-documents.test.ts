@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { zamsFor } from './hl7-documents.ts';
-import type { Dispatch, DispatchStatusChange, OutgoingDocument } from './service.ts';
+import type { Dispatch, DispatchStatusChange, OutgoingHeader } from './service.ts';
 
 const at = new Date('2026-01-01T10:00:00Z');
 const dispatch = (channel: Dispatch['channel'], status: Dispatch['status'], recipient = ''): Dispatch => ({
@@ -8,7 +8,7 @@ const dispatch = (channel: Dispatch['channel'], status: Dispatch['status'], reci
   createdAt: at, updatedAt: at, sentAt: null, deliveredAt: null, readAt: null,
 });
 const change = (d: Dispatch, status: Dispatch['status'], extra: Partial<DispatchStatusChange> = {}): DispatchStatusChange =>
-  ({ dispatch: d, outgoing: {} as OutgoingDocument, status, at, ...extra });
+  ({ dispatch: d, outgoing: {} as OutgoingHeader, status, at, ...extra });
 const PRO = 'adam.hoda@test-ci-sis.mssante.fr';
 
 describe('zamsFor: which business acknowledgement a dispatch status change calls for', () => {

@@ -33,7 +33,7 @@ import type { Executor } from '../platform/db/index.ts';
 import { decodeHl7, type HandlerOutcome, type Hl7Handler } from '../platform/hl7-inbox/index.ts';
 import { hl7Messages } from '../platform/hl7-inbox/tables.ts';
 import { planDispatches, type Channel, type PlannedDispatch } from './routing.ts';
-import { recordDispatches, recordOutgoing, type DispatchStatusChange, type OutgoingDocument, type SourcePort } from './service.ts';
+import { recordDispatches, recordOutgoing, type DispatchStatusChange, type OutgoingHeader, type SourcePort } from './service.ts';
 import { enqueueZam, type ZamJob } from './zam-sender.ts';
 
 /** The inbox handler keys (`MSGTYPE^EVENT`) of the TRANS volet. */
@@ -134,7 +134,7 @@ export function createHl7DocumentHandler(): Hl7Handler {
 }
 
 /** The stored producer's message an outgoing document comes from. */
-async function storedMessage(db: Executor, outgoing: OutgoingDocument): Promise<{ message: Hl7Message; read: DocumentMessage }> {
+async function storedMessage(db: Executor, outgoing: OutgoingHeader): Promise<{ message: Hl7Message; read: DocumentMessage }> {
   const id = Number(outgoing.sourceId.split(':')[0]);
   const [row] = Number.isSafeInteger(id) ? await db.select({ raw: hl7Messages.raw }).from(hl7Messages).where(eq(hl7Messages.id, id)) : [];
   if (!row) throw new Error(`HL7 message ${outgoing.sourceId} not found in the inbox`);

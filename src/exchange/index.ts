@@ -11,7 +11,7 @@ export { CHANNEL_LABEL, checkVisibility, patientMailbox, planDispatches, type Ch
 export {
   createExchangeService, EXCHANGE_QUEUES, ExchangeError, PFI_ACTOR,
   type ChannelFailure, type DirectoryPort, type Dispatch, type DispatchView, type DmpPort, type ExchangeDeps, type ExchangeService,
-  type MailPort, type OutgoingDocument,
+  type MailPort, type OutgoingDocument, type OutgoingHeader,
 } from './service.ts';
 export { directoryChannel, dmpChannel, mailChannel } from './channels.ts';
 export { createReceivingService, messageIdOfRaw, RECEIVED_QUEUE, type ReceivingDeps, type ReceivingService } from './receiving.ts';

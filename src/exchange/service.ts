@@ -22,7 +22,7 @@
  * recognises it (ours stores a message once per Message-ID). The DMP side has no such window:
  * a publication whose answer was lost is found again by its uniqueId and hash (channels.ts).
  */
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import { parseCda } from '../formats/cda/index.ts';
 import type { Distribution, DocumentService, DocumentValidatedEvent, DocumentWithdrawnEvent } from '../record/index.ts';
 import { audit } from '../platform/audit/index.ts';
@@ -37,6 +37,11 @@ export const EXCHANGE_QUEUES = { dmp: 'exchange.dmp', mssante: 'exchange.mssante
 export const PFI_ACTOR = 'passerelle:pfi';
 
 export type OutgoingDocument = typeof outgoingDocuments.$inferSelect;
+/** An outgoing document without its bytes (CDA, PDF): what routing and tracking read. */
+export type OutgoingHeader = Omit<OutgoingDocument, 'cda' | 'pdf'>;
+
+/** The columns of an OutgoingHeader: the bytes are read only by the channel that sends them. */
+const { cda: _cda, pdf: _pdf, ...OUTGOING_HEADER } = getTableColumns(outgoingDocuments);
 export type Dispatch = typeof dispatches.$inferSelect;
 /** What a source (the DPI, an HL7 inbox message) hands to the PFI: one document to route. */
 export type OutgoingSnapshot = typeof outgoingDocuments.$inferInsert;
@@ -89,7 +94,7 @@ export interface ExchangeDeps {
 export interface DispatchStatusChange {
   /** The dispatch before the change. */
   dispatch: Dispatch;
-  outgoing: OutgoingDocument;
+  outgoing: OutgoingHeader;
   status: Dispatch['status'];
   errorCode?: string;
   reason?: string;
@@ -107,7 +112,7 @@ export interface SourcePort {
 /** Source id of the deletion of a DPI document from the DMP. */
 const withdrawalOf = (documentId: string): string => `${documentId}#withdrawal`;
 
-const jobFor = (outgoing: OutgoingDocument, dispatch: Dispatch): EnqueueOptions => ({
+const jobFor = (outgoing: OutgoingHeader, dispatch: Dispatch): EnqueueOptions => ({
   queue: dispatch.channel === 'dmp' ? EXCHANGE_QUEUES.dmp : EXCHANGE_QUEUES.mssante,
   payload: { dispatchId: dispatch.id },
   dedupKey: `${dispatch.id}:${dispatch.attempts}`,
@@ -119,9 +124,9 @@ const jobFor = (outgoing: OutgoingDocument, dispatch: Dispatch): EnqueueOptions 
  * Stores the snapshot of a document to route, idempotently: the first snapshot of a
  * (source, sourceId) wins, and a re-run routes exactly what was snapshotted.
  */
-export async function recordOutgoing(db: Executor, snapshot: OutgoingSnapshot): Promise<OutgoingDocument> {
+export async function recordOutgoing(db: Executor, snapshot: OutgoingSnapshot): Promise<OutgoingHeader> {
   await db.insert(outgoingDocuments).values(snapshot).onConflictDoNothing();
-  const [outgoing] = await db.select().from(outgoingDocuments)
+  const [outgoing] = await db.select(OUTGOING_HEADER).from(outgoingDocuments)
     .where(and(eq(outgoingDocuments.source, snapshot.source), eq(outgoingDocuments.sourceId, snapshot.sourceId)));
   return outgoing!;
 }
@@ -130,7 +135,7 @@ export async function recordOutgoing(db: Executor, snapshot: OutgoingSnapshot): 
  * One dispatch per planned channel and one outbox job per pending dispatch, in `tx` (the
  * caller's transaction), idempotently (unique channel key). Returns the dispatches created now.
  */
-export async function recordDispatches(tx: Executor, outgoing: OutgoingDocument, plan: PlannedDispatch[]): Promise<Dispatch[]> {
+export async function recordDispatches(tx: Executor, outgoing: OutgoingHeader, plan: PlannedDispatch[]): Promise<Dispatch[]> {
   if (plan.length === 0) return [];
   const rows = await tx.insert(dispatches).values(plan.map((p) => ({
     outgoingId: outgoing.id, channel: p.channel, recipient: p.recipient ?? '', status: p.status, reason: p.reason ?? null,
@@ -165,7 +170,7 @@ async function addEvent(db: Executor, dispatchId: string, status: string, detail
 export function createExchangeService(deps: ExchangeDeps) {
   const { db } = deps;
 
-  async function snapshot(documentId: string): Promise<{ outgoing: OutgoingDocument; correspondents: Distribution }> {
+  async function snapshot(documentId: string): Promise<{ outgoing: OutgoingHeader; correspondents: Distribution }> {
     const validated = await deps.documents.validatedForExchange(documentId, PFI_ACTOR);
     const { document: view, cda, pdf } = validated;
     const parsed = parseCda(cda);
@@ -199,15 +204,15 @@ export function createExchangeService(deps: ExchangeDeps) {
     return out;
   }
 
-  async function loadDispatch(dispatchId: string): Promise<{ dispatch: Dispatch; outgoing: OutgoingDocument }> {
+  async function loadDispatch(dispatchId: string): Promise<{ dispatch: Dispatch; outgoing: OutgoingHeader }> {
     const [dispatch] = await db.select().from(dispatches).where(eq(dispatches.id, dispatchId));
     if (!dispatch) throw new PermanentJobError(`envoi ${dispatchId} introuvable`);
-    const [outgoing] = await db.select().from(outgoingDocuments).where(eq(outgoingDocuments.id, dispatch.outgoingId));
+    const [outgoing] = await db.select(OUTGOING_HEADER).from(outgoingDocuments).where(eq(outgoingDocuments.id, dispatch.outgoingId));
     if (!outgoing) throw new PermanentJobError(`document sortant ${dispatch.outgoingId} introuvable`);
     return { dispatch, outgoing };
   }
 
-  async function setStatus(dispatch: Dispatch, outgoing: OutgoingDocument, status: Dispatch['status'], changes: Partial<Dispatch>, detail?: string, receipt?: 'dsn' | 'mdn'): Promise<void> {
+  async function setStatus(dispatch: Dispatch, outgoing: OutgoingHeader, status: Dispatch['status'], changes: Partial<Dispatch>, detail?: string, receipt?: 'dsn' | 'mdn'): Promise<void> {
     await db.transaction(async (tx) => {
       const at = new Date();
       await tx.update(dispatches).set({ ...changes, status, updatedAt: at }).where(eq(dispatches.id, dispatch.id));
@@ -226,7 +231,8 @@ export function createExchangeService(deps: ExchangeDeps) {
     await db.update(dispatches).set({ attempts: sql`${dispatches.attempts} + 1`, updatedAt: new Date() }).where(eq(dispatches.id, dispatchId));
     let result: Partial<Dispatch>;
     try {
-      result = await send(dispatch, outgoing);
+      const [content] = await db.select({ cda: outgoingDocuments.cda, pdf: outgoingDocuments.pdf }).from(outgoingDocuments).where(eq(outgoingDocuments.id, outgoing.id));
+      result = await send(dispatch, { ...outgoing, ...content! });
     } catch (error) {
       const failure = asFailure(error);
       const last = job.attempts >= job.maxAttempts;
@@ -272,13 +278,14 @@ export function createExchangeService(deps: ExchangeDeps) {
      */
     async withdraw(job: Job): Promise<void> {
       const { documentId, reason } = job.payload as DocumentWithdrawnEvent;
-      const [published] = await db.select().from(outgoingDocuments).where(and(eq(outgoingDocuments.source, 'dpi'), eq(outgoingDocuments.sourceId, documentId)));
+      const [published] = await db.select(OUTGOING_HEADER).from(outgoingDocuments).where(and(eq(outgoingDocuments.source, 'dpi'), eq(outgoingDocuments.sourceId, documentId)));
       if (!published) throw new Error(`document ${documentId} not routed yet: the withdrawal waits for its routing`);
       const [dmp] = await db.select().from(dispatches).where(and(eq(dispatches.outgoingId, published.id), eq(dispatches.channel, 'dmp')));
       if (!dmp) throw new Error(`document ${documentId} not routed yet: the withdrawal waits for its routing`);
       if (dmp.status === 'blocked' || dmp.status === 'failed') return; // never in the DMP
       const { id: _id, createdAt: _createdAt, ...copy } = published;
-      const deletion = await recordOutgoing(db, { ...copy, sourceId: withdrawalOf(documentId), action: 'delete' });
+      // A deletion carries no document: the DMP is told which uniqueId to delete.
+      const deletion = await recordOutgoing(db, { ...copy, cda: '', pdf: null, sourceId: withdrawalOf(documentId), action: 'delete' });
       const created = await db.transaction((tx) => recordDispatches(tx, deletion, [{ channel: 'dmp', recipient: null, status: 'pending', reason }]));
       if (created.length > 0) deps.onEnqueued?.();
     },
@@ -304,7 +311,7 @@ export function createExchangeService(deps: ExchangeDeps) {
       if (!dispatch) return false;
       const rank: Record<Dispatch['status'], number> = { pending: 0, blocked: 0, sent: 1, delivered: 2, read: 3, failed: 4 };
       if (rank[receipt.outcome] <= rank[dispatch.status]) return true;
-      const [outgoing] = await db.select().from(outgoingDocuments).where(eq(outgoingDocuments.id, dispatch.outgoingId));
+      const [outgoing] = await db.select(OUTGOING_HEADER).from(outgoingDocuments).where(eq(outgoingDocuments.id, dispatch.outgoingId));
       if (!outgoing) return false;
       // receiving.ts writes the receipt's kind first in the detail (`DSN failed 5.1.1`, `MDN …`).
       const kind = receipt.kind ?? (/^MDN\b/.test(receipt.detail ?? '') ? 'mdn' : /^DSN\b/.test(receipt.detail ?? '') ? 'dsn' : undefined);
@@ -319,7 +326,7 @@ export function createExchangeService(deps: ExchangeDeps) {
 
     /** Per channel of a DPI document: status, times, error, history. Audited. */
     async dispatchesOf(documentId: string, actor: string): Promise<DispatchView[]> {
-      const outgoing = await db.select().from(outgoingDocuments)
+      const outgoing = await db.select(OUTGOING_HEADER).from(outgoingDocuments)
         .where(and(eq(outgoingDocuments.source, 'dpi'), inArray(outgoingDocuments.sourceId, [documentId, withdrawalOf(documentId)])));
       await audit(db, { actor, action: 'document.dispatches', subjectType: 'document', subjectId: documentId });
       if (outgoing.length === 0) return [];

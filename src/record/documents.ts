@@ -5,7 +5,7 @@
  * relatedDocument RPLC; validating it marks the previous version replaced. Every step and
  * every read is audited.
  */
-import { and, asc, desc, eq } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns } from 'drizzle-orm';
 import { DOCUMENT_TYPES, isDocumentTypeKey, type DocumentTypeKey } from '../formats/cda/index.ts';
 import type { DocumentSection } from '../formats/pdf/index.ts';
 import type { IdentityService } from '../identity/index.ts';
@@ -20,7 +20,11 @@ import {
 } from './distribution.ts';
 import { stays, documents } from './tables.ts';
 
-export type DocumentRow = typeof documents.$inferSelect;
+/** A document version without its frozen bytes (PDF, CDA): what every step but reading them needs. */
+export type DocumentRow = Omit<typeof documents.$inferSelect, 'pdf' | 'cda'>;
+
+/** The columns of a DocumentRow: the bytes (≈ 100 kB) are read only when asked for. */
+const { pdf: _pdf, cda: _cda, ...DOCUMENT_COLUMNS } = getTableColumns(documents);
 
 /** A document as the API shows it (no bytes). */
 export interface DocumentView {
@@ -83,9 +87,16 @@ export function createDocumentService(deps: { db: Database; identities: Identity
   const { db } = deps;
 
   async function load(id: string): Promise<DocumentRow> {
-    const [row] = await db.select().from(documents).where(eq(documents.id, id));
+    const [row] = await db.select(DOCUMENT_COLUMNS).from(documents).where(eq(documents.id, id));
     if (!row) throw new DocumentError('not_found', `Document ${id} introuvable`, 404);
     return row;
+  }
+
+  /** The frozen PDF and CDA of a validated version. */
+  async function bytesOf(row: DocumentRow, refusal: string): Promise<{ pdf: Buffer; cda: string }> {
+    const [bytes] = row.status === 'draft' ? [] : await db.select({ pdf: documents.pdf, cda: documents.cda }).from(documents).where(eq(documents.id, row.id));
+    if (!bytes?.pdf || !bytes.cda) throw new DocumentError('not_validated', refusal, 409);
+    return { pdf: bytes.pdf, cda: bytes.cda };
   }
 
   return {
@@ -97,7 +108,7 @@ export function createDocumentService(deps: { db: Database; identities: Identity
         title: input.title ?? DOCUMENT_TYPES[input.type].defaultTitle, sections: input.sections, author: input.author,
         distribution: distributionOf(DEFAULT_DISTRIBUTION, input.distribution),
         cdaId: newDocumentOid(), setId: newDocumentOid(), createdBy: actor,
-      }).returning();
+      }).returning(DOCUMENT_COLUMNS);
       await audit(db, { actor, action: 'document.create', subjectType: 'document', subjectId: row!.id, details: { identity: input.identityId, type: input.type } });
       return view(row!);
     },
@@ -108,7 +119,7 @@ export function createDocumentService(deps: { db: Database; identities: Identity
       const [updated] = await db.update(documents).set({
         ...(changes.title ? { title: changes.title } : {}), ...(changes.sections ? { sections: changes.sections } : {}), ...(changes.author ? { author: changes.author } : {}),
         ...(changes.distribution ? { distribution: distributionOf(row.distribution, changes.distribution) } : {}),
-      }).where(eq(documents.id, id)).returning();
+      }).where(eq(documents.id, id)).returning(DOCUMENT_COLUMNS);
       await audit(db, { actor, action: 'document.update', subjectType: 'document', subjectId: id });
       return view(updated!);
     },
@@ -142,7 +153,7 @@ export function createDocumentService(deps: { db: Database; identities: Identity
         const [updated] = await tx.update(documents).set({
           status: 'validated', legalAuthenticator, pdf: Buffer.from(composed.value.pdf), cda: composed.value.cda, validatedAt: new Date(), validatedBy: actor,
           distribution,
-        }).where(and(eq(documents.id, id), eq(documents.status, 'draft'))).returning();
+        }).where(and(eq(documents.id, id), eq(documents.status, 'draft'))).returning(DOCUMENT_COLUMNS);
         if (!updated) throw new DocumentError('not_draft', 'Document déjà validé', 409);
         const event: DocumentValidatedEvent = { documentId: id };
         await enqueue(tx, { queue: DOCUMENT_VALIDATED_QUEUE, payload: event, dedupKey: id });
@@ -165,7 +176,7 @@ export function createDocumentService(deps: { db: Database; identities: Identity
       const row = await load(id);
       if (row.status !== 'validated') throw new DocumentError('not_validated', 'Seule la version validée en cours peut être retirée', 409);
       const withdrawn = await db.transaction(async (tx) => {
-        const [updated] = await tx.update(documents).set({ status: 'withdrawn' }).where(and(eq(documents.id, id), eq(documents.status, 'validated'))).returning();
+        const [updated] = await tx.update(documents).set({ status: 'withdrawn' }).where(and(eq(documents.id, id), eq(documents.status, 'validated'))).returning(DOCUMENT_COLUMNS);
         if (!updated) throw new DocumentError('not_validated', 'Seule la version validée en cours peut être retirée', 409);
         const event: DocumentWithdrawnEvent = { documentId: id, reason };
         await enqueue(tx, { queue: DOCUMENT_WITHDRAWN_QUEUE, payload: event, dedupKey: id });
@@ -183,7 +194,7 @@ export function createDocumentService(deps: { db: Database; identities: Identity
         identityId: row.identityId, stayId: row.stayId, type: row.type, title: changes.title ?? row.title,
         sections: changes.sections ?? row.sections, author: changes.author ?? row.author, distribution: row.distribution,
         cdaId: newDocumentOid(), setId: row.setId, version: row.version + 1, replacesId: row.id, createdBy: actor,
-      }).returning();
+      }).returning(DOCUMENT_COLUMNS);
       await audit(db, { actor, action: 'document.replace', subjectType: 'document', subjectId: created!.id, details: { replaces: id } });
       return view(created!);
     },
@@ -191,10 +202,10 @@ export function createDocumentService(deps: { db: Database; identities: Identity
     /** A validated document with its bytes, for sending (audited as a read by the platform). */
     async validatedForExchange(id: string, actor: string): Promise<ValidatedDocument> {
       const row = await load(id);
-      if (row.status === 'draft' || !row.pdf || !row.cda) throw new DocumentError('not_validated', 'Document non validé : rien à envoyer', 409);
+      const { pdf, cda } = await bytesOf(row, 'Document non validé : rien à envoyer');
       const previous = row.replacesId ? await load(row.replacesId) : undefined;
       await audit(db, { actor, action: 'document.read.exchange', subjectType: 'document', subjectId: id });
-      return { document: view(row), pdf: row.pdf, cda: row.cda, ...(previous ? { replacesCdaId: previous.cdaId } : {}) };
+      return { document: view(row), pdf, cda, ...(previous ? { replacesCdaId: previous.cdaId } : {}) };
     },
 
     async get(id: string, actor: string): Promise<DocumentView> {
@@ -206,13 +217,13 @@ export function createDocumentService(deps: { db: Database; identities: Identity
     /** The frozen PDF or CDA of a validated document. */
     async content(id: string, format: 'pdf' | 'cda', actor: string): Promise<Buffer | string> {
       const row = await load(id);
-      if (row.status === 'draft' || !row.pdf || !row.cda) throw new DocumentError('not_validated', 'Document non validé : ni PDF ni CDA', 409);
+      const bytes = await bytesOf(row, 'Document non validé : ni PDF ni CDA');
       await audit(db, { actor, action: `document.read.${format}`, subjectType: 'document', subjectId: id });
-      return format === 'pdf' ? row.pdf : row.cda;
+      return bytes[format];
     },
 
     async listFor(identityId: string, actor: string): Promise<DocumentView[]> {
-      const rows = await db.select().from(documents).where(eq(documents.identityId, identityId)).orderBy(asc(documents.setId), desc(documents.version));
+      const rows = await db.select(DOCUMENT_COLUMNS).from(documents).where(eq(documents.identityId, identityId)).orderBy(asc(documents.setId), desc(documents.version));
       await audit(db, { actor, action: 'document.list', subjectType: 'identity', subjectId: identityId });
       return rows.map(view);
     },

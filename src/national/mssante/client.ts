@@ -80,7 +80,11 @@ export function createMssanteClient(options: MssanteClientOptions): MssanteClien
   const { smtp, sender } = options;
   const log = options.logger;
   const timeout = smtp.timeoutMs ?? 20_000;
-  const transportOptions: SMTPTransport.Options = {
+  // Pooled connections: one TLS handshake with the client certificate serves many messages.
+  const transportOptions: SMTPTransport.Options & { pool: true; maxConnections: number; maxMessages: number } = {
+    pool: true,
+    maxConnections: 4,
+    maxMessages: 100,
     host: smtp.host,
     port: smtp.port,
     secure: smtp.security === 'tls',

@@ -89,6 +89,20 @@ describe('outbox', () => {
     expect(stats[0]).toMatchObject({ queue: 'q7', pending: 1, dead: 0 });
   });
 
+  it('serves its `first` queues before the others: older upstream jobs wait while downstream work is runnable', async () => {
+    for (let n = 0; n < 4; n++) await enqueue(handle.db, { queue: 'upstream', payload: { n } });
+    for (let n = 0; n < 2; n++) await enqueue(handle.db, { queue: 'downstream', payload: { n } });
+    const order: string[] = [];
+    const record = async (job: { queue: string }): Promise<void> => { order.push(job.queue); };
+    const worker = await startWorker(handle, { handlers: { upstream: record, downstream: record }, first: ['downstream'], concurrency: 1, pollMs: 20, logger: silentLogger });
+    try {
+      await waitFor(async () => order.length === 6);
+    } finally {
+      await worker.stop();
+    }
+    expect(order).toEqual(['downstream', 'downstream', 'upstream', 'upstream', 'upstream', 'upstream']);
+  });
+
   it('computes exponential backoff with jitter and a cap', () => {
     const policy = { baseMs: 1000, maxMs: 8000 };
     expect(backoffDelay(1, policy, () => 0.5)).toBe(1000);

@@ -14,6 +14,12 @@ export type JobHandler = (job: Job) => Promise<void>;
 
 export interface WorkerOptions {
   handlers: Record<string, JobHandler>;
+  /**
+   * Queues served first: their runnable jobs are claimed before any other queue's. Downstream
+   * work (sending what was already routed) goes here, so that a burst of upstream events
+   * cannot starve it: under overload the platform finishes documents instead of starting more.
+   */
+  first?: string[];
   concurrency?: number;
   pollMs?: number;
   leaseMs?: number;
@@ -33,6 +39,14 @@ export async function startWorker(handle: DatabaseHandle, options: WorkerOptions
   const queues = Object.keys(options.handlers);
   const concurrency = options.concurrency ?? 4;
   const leaseMs = options.leaseMs ?? 60_000;
+  const first = queues.filter((q) => options.first?.includes(q));
+  const rest = queues.filter((q) => !first.includes(q));
+  /** Claims up to `limit` jobs, the `first` queues' before the others'. */
+  const claimNext = async (limit: number): Promise<Job[]> => {
+    const early = first.length > 0 ? await claim(handle.db, first, id, limit, leaseMs) : [];
+    const late = early.length < limit && rest.length > 0 ? await claim(handle.db, rest, id, limit - early.length, leaseMs) : [];
+    return [...early, ...late];
+  };
   const inFlight = new Set<Promise<void>>();
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
@@ -59,7 +73,7 @@ export async function startWorker(handle: DatabaseHandle, options: WorkerOptions
       do {
         wakeRequested = false;
         while (!stopped && inFlight.size < concurrency) {
-          const claimed = await claim(handle.db, queues, id, concurrency - inFlight.size, leaseMs);
+          const claimed = await claimNext(concurrency - inFlight.size);
           if (claimed.length === 0) break;
           for (const job of claimed) {
             const p = runJob(job).finally(() => { inFlight.delete(p); if (!stopped) void loop(); });
