@@ -24,6 +24,11 @@ import { buildTd02Request, readTd02Response, type Td02Answer } from './td02.ts';
 import { buildVihf, type VihfActor, type VihfSoftware, type VihfStructure } from './vihf.ts';
 import { AVAILABILITY, buildSoapRequest, DMP_ACTION, DMP_SERVICE, DMP_SERVICES_PATH, readRegistryStatus, RESPONSE_STATUS, RS_NS, type DmpTransaction, type RegistryErrorFacts } from './wire.ts';
 
+/** A VIHF is valid 10 minutes and renewed when less than 3 remain (a slow call must not outlive it). */
+const VIHF_VALIDITY_MS = 10 * 60_000;
+const VIHF_RENEW_MS = 3 * 60_000;
+const VIHF_CACHE_SIZE = 1_000;
+
 export interface DmpClientOptions {
   /** Base URL of the DMP (e.g. https://lps2.dmp.gouv.fr, or the sandbox's `url`). */
   endpoint: string;
@@ -134,6 +139,21 @@ export function createDmpClient(options: DmpClientOptions): DmpClient {
     }
   };
 
+  /**
+   * The signed VIHF for an actor and a patient, reused while it has more than VIHF_RENEW_MS of
+   * validity left: one RSA signature per actor and patient every few minutes, not per call.
+   */
+  const vihfs = new Map<string, { xml: string; renewAt: number }>();
+  const vihfFor = (actor: VihfActor, patient: PatientIns | undefined): string => {
+    const key = JSON.stringify([actor, patient ? patientCx(patient) : '']);
+    const known = vihfs.get(key);
+    if (known && Date.now() < known.renewAt) return known.xml;
+    const xml = buildVihf({ actor, structure: options.structure, software: options.software, validityMs: VIHF_VALIDITY_MS, ...(patient ? { patientId: patientCx(patient) } : {}) }, options.signing);
+    if (vihfs.size >= VIHF_CACHE_SIZE) vihfs.delete(vihfs.keys().next().value ?? '');
+    vihfs.set(key, { xml, renewAt: Date.now() + VIHF_VALIDITY_MS - VIHF_RENEW_MS });
+    return xml;
+  };
+
   /** One SOAP exchange: returns the response payload element and attachments, or throws DmpError. */
   const call = async (transaction: DmpTransaction, body: string, actor: VihfActor | undefined, patient: PatientIns | undefined, attachments?: Parameters<typeof buildMtom>[0]['attachments']) => {
     const started = Date.now();
@@ -142,7 +162,7 @@ export function createDmpClient(options: DmpClientOptions): DmpClient {
     const action = DMP_ACTION[transaction];
     let status = 0;
     try {
-      const vihf = buildVihf({ actor: actor ?? defaultActor, structure: options.structure, software: options.software, ...(patient ? { patientId: patientCx(patient) } : {}) }, options.signing);
+      const vihf = vihfFor(actor ?? defaultActor, patient);
       const envelope = buildSoapRequest({ action, to: url.toString(), messageId, vihf, body });
       let answer: HttpAnswer;
       if (attachments) {

@@ -21,7 +21,7 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import type { Element } from '@xmldom/xmldom';
+import { XMLSerializer, type Element } from '@xmldom/xmldom';
 import { describeError } from '../../formats/result.ts';
 import { buildFaultEnvelope, buildMtom, isMultipartRelated, parseEnvelope, parseMtom, parseSoapContentType, readAddressing, serializeEnvelope, soapContentType, WSA_FAULT, WSA_NS, type MtomAttachment, type MtomPart, type QName } from '../../formats/soap/index.ts';
 import { LCM_NS } from '../../formats/xds/index.ts';
@@ -37,6 +37,10 @@ import { RuleError, type Requester } from './rules.ts';
 import { buildTd02Response, readTd02Request } from './td02.ts';
 import { verifyVihf, vihfProblemOf, type VihfFacts } from './vihf.ts';
 import { buildRegistryResponse, buildSoapResponse, DMP_ACTION, DMP_RESPONSE_ACTION, DMP_SERVICE, DMP_SERVICES_PATH, SAML_NS, WSSE_NS, type DmpTransaction } from './wire.ts';
+
+const assertionSerializer = new XMLSerializer();
+/** Verified VIHF kept, by their text. */
+const VERIFIED_ASSERTIONS = 1_000;
 
 /** Namespace of the sandbox's fault subcodes. */
 export const SANDBOX_FAULT_NS = 'urn:passerelle:sandbox:dmp';
@@ -96,6 +100,25 @@ export async function startDmpSandbox(options: DmpSandboxOptions): Promise<DmpSa
     trustedCa,
   });
   const counters = { requests: 0, faults: {} as Record<string, number>, failures: {} as Record<string, number> };
+
+  /**
+   * A VIHF is checked on its own (the signature covers the assertion alone, so there is no
+   * need to canonicalise the whole envelope), and an assertion already verified is not
+   * verified again while it is valid: a client reuses its VIHF across requests, as the DMP
+   * allows within the assertion's validity.
+   */
+  const verifiedAssertions = new Map<string, VihfFacts>();
+  const verifiedVihf = (assertion: Element): ReturnType<typeof verifyVihf> => {
+    const xml = assertionSerializer.serializeToString(assertion);
+    const known = verifiedAssertions.get(xml);
+    if (known && (!known.notOnOrAfter || new Date() < new Date(known.notOnOrAfter))) return { ok: true, value: known };
+    const verified = verifyVihf(xml, assertion, { trustedCa });
+    if (verified.ok) {
+      if (verifiedAssertions.size >= VERIFIED_ASSERTIONS) verifiedAssertions.delete(verifiedAssertions.keys().next().value ?? '');
+      verifiedAssertions.set(xml, verified.value);
+    }
+    return verified;
+  };
   const log = options.logger;
 
   const faultAnswer = (fault: Fault): Answer => {
@@ -147,7 +170,7 @@ export async function startDmpSandbox(options: DmpSandboxOptions): Promise<DmpSa
     const security = envelope.value.headerBlocks.find((b) => b.namespaceURI === WSSE_NS && b.localName === 'Security');
     const assertion = security ? Array.from(security.getElementsByTagNameNS(SAML_NS, 'Assertion'))[0] : undefined;
     if (!assertion) return faultAnswer(sandboxFault('SANDBOX_VIHF_MISSING', 'wsse:Security/saml2:Assertion absent'));
-    const vihf = verifyVihf(envelopeXml, assertion, { trustedCa });
+    const vihf = verifiedVihf(assertion);
     if (!vihf.ok) return faultAnswer(sandboxFault(`SANDBOX_VIHF_${vihfProblemOf(vihf.error.field).toUpperCase()}`, vihf.error.rule));
     const payload = envelope.value.payload;
     if (!payload) return faultAnswer(new Fault('Sender', 'soap:Body: empty'));

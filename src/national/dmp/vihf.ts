@@ -176,6 +176,8 @@ export interface VihfFacts {
   software: { name?: string; version?: string; homologation?: string; id?: string };
   /** Subject DN of the signing certificate (RFC 2253). */
   signerSubject: string;
+  /** End of validity (Conditions@NotOnOrAfter), when given. */
+  notOnOrAfter?: string;
 }
 
 export type VihfProblem = 'missing' | 'invalid' | 'untrusted' | 'expired';
@@ -279,6 +281,7 @@ export function verifyVihf(documentXml: string, assertion: Element, options: Ver
   set('purposeOfUse', coded(VIHF_ATTRIBUTE.purposeOfUse)[0]?.code);
   set('patientId', text(VIHF_ATTRIBUTE.resourceId));
   set('resourceUrn', text(VIHF_ATTRIBUTE.resourceUrn));
+  set('notOnOrAfter', notOnOrAfter ?? undefined);
   const sw = { name: text(VIHF_ATTRIBUTE.lpsName), version: text(VIHF_ATTRIBUTE.lpsVersion), homologation: text(VIHF_ATTRIBUTE.lpsHomologation), id: text(VIHF_ATTRIBUTE.lpsId) };
   for (const [k, v] of Object.entries(sw)) if (v !== undefined) facts.software[k as keyof typeof sw] = v;
   const missing = [
