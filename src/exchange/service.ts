@@ -231,8 +231,11 @@ export function createExchangeService(deps: ExchangeDeps) {
     await db.update(dispatches).set({ attempts: sql`${dispatches.attempts} + 1`, updatedAt: new Date() }).where(eq(dispatches.id, dispatchId));
     let result: Partial<Dispatch>;
     try {
-      const [content] = await db.select({ cda: outgoingDocuments.cda, pdf: outgoingDocuments.pdf }).from(outgoingDocuments).where(eq(outgoingDocuments.id, outgoing.id));
-      result = await send(dispatch, { ...outgoing, ...content! });
+      // The DMP takes the CDA alone (its PDF is inside); mail carries the PDF beside it too.
+      const [content] = dispatch.channel === 'dmp'
+        ? await db.select({ cda: outgoingDocuments.cda }).from(outgoingDocuments).where(eq(outgoingDocuments.id, outgoing.id))
+        : await db.select({ cda: outgoingDocuments.cda, pdf: outgoingDocuments.pdf }).from(outgoingDocuments).where(eq(outgoingDocuments.id, outgoing.id));
+      result = await send(dispatch, { pdf: null, ...outgoing, ...content! });
     } catch (error) {
       const failure = asFailure(error);
       const last = job.attempts >= job.maxAttempts;

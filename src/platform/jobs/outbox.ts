@@ -62,11 +62,13 @@ interface ClaimedRow { id: string | number; queue: string; ordering_key: string 
 
 /**
  * Claims up to `limit` runnable jobs of the given queues for `workerId`, leasing them for
- * `leaseMs`. Expired leases (crashed workers) are claimable again.
+ * `leaseMs`, oldest first — the jobs of the `first` queues before any other's. Expired leases
+ * (crashed workers) are claimable again.
  */
-export async function claim(db: Executor, queues: string[], workerId: string, limit: number, leaseMs: number): Promise<Job[]> {
+export async function claim(db: Executor, queues: string[], workerId: string, limit: number, leaseMs: number, first: string[] = []): Promise<Job[]> {
   if (queues.length === 0) return [];
   const queueList = sql.join(queues.map((q) => sql`${q}`), sql`, `);
+  const priority = first.length > 0 ? sql`(j.queue in (${sql.join(first.map((q) => sql`${q}`), sql`, `)})) desc, ` : sql``;
   const result = await db.execute(sql`
     update jobs set status = 'running', locked_by = ${workerId},
       locked_until = now() + (${leaseMs} * interval '1 millisecond'),
@@ -78,7 +80,7 @@ export async function claim(db: Executor, queues: string[], workerId: string, li
         and (j.ordering_key is null or not exists (
           select 1 from jobs e
           where e.ordering_key = j.ordering_key and e.id < j.id and e.status in ('pending', 'running')))
-      order by j.id
+      order by ${priority}j.id
       limit ${limit}
       for update skip locked)
     returning id, queue, ordering_key, payload, attempts, max_attempts`);

@@ -40,13 +40,6 @@ export async function startWorker(handle: DatabaseHandle, options: WorkerOptions
   const concurrency = options.concurrency ?? 4;
   const leaseMs = options.leaseMs ?? 60_000;
   const first = queues.filter((q) => options.first?.includes(q));
-  const rest = queues.filter((q) => !first.includes(q));
-  /** Claims up to `limit` jobs, the `first` queues' before the others'. */
-  const claimNext = async (limit: number): Promise<Job[]> => {
-    const early = first.length > 0 ? await claim(handle.db, first, id, limit, leaseMs) : [];
-    const late = early.length < limit && rest.length > 0 ? await claim(handle.db, rest, id, limit - early.length, leaseMs) : [];
-    return [...early, ...late];
-  };
   const inFlight = new Set<Promise<void>>();
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
@@ -73,7 +66,7 @@ export async function startWorker(handle: DatabaseHandle, options: WorkerOptions
       do {
         wakeRequested = false;
         while (!stopped && inFlight.size < concurrency) {
-          const claimed = await claimNext(concurrency - inFlight.size);
+          const claimed = await claim(handle.db, queues, id, concurrency - inFlight.size, leaseMs, first);
           if (claimed.length === 0) break;
           for (const job of claimed) {
             const p = runJob(job).finally(() => { inFlight.delete(p); if (!stopped) void loop(); });
