@@ -26,6 +26,7 @@ import { describeError } from '../../formats/result.ts';
 import { buildFaultEnvelope, buildMtom, isMultipartRelated, parseEnvelope, parseMtom, parseSoapContentType, readAddressing, serializeEnvelope, soapContentType, WSA_FAULT, WSA_NS, type MtomAttachment, type MtomPart, type QName } from '../../formats/soap/index.ts';
 import { LCM_NS } from '../../formats/xds/index.ts';
 import type { Database } from '../../platform/db/index.ts';
+import { readRequestBody } from '../../platform/http/body.ts';
 import type { Logger } from '../../platform/logging.ts';
 import { sandboxServerTls, type TestPki } from '../../platform/pki/index.ts';
 import { dmpErrorMessage } from './errors.ts';
@@ -236,18 +237,9 @@ export async function startDmpSandbox(options: DmpSandboxOptions): Promise<DmpSa
 
   const server: Server = createServer(sandboxServerTls(options.pki), (req: IncomingMessage, res: ServerResponse) => {
     counters.requests += 1;
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) tooLarge = true;
-      else chunks.push(chunk);
-    });
-    req.on('error', () => res.destroy());
-    req.on('end', () => {
+    readRequestBody(req, MAX_BODY_BYTES).then((read) => {
       const started = Date.now();
-      const work = tooLarge ? Promise.resolve(faultAnswer(new Fault('Sender', `request larger than ${MAX_BODY_BYTES} bytes`, undefined, 413))) : handle(req, Buffer.concat(chunks));
+      const work = read.tooLarge ? Promise.resolve(faultAnswer(new Fault('Sender', `request larger than ${MAX_BODY_BYTES} bytes`, undefined, 413))) : handle(req, read.body);
       work.catch((error: unknown) => {
         log?.error({ event: 'dmp.sandbox.error', error: error instanceof Error ? error.message : String(error) });
         return faultAnswer(new Fault('Receiver', 'internal error of the DMP sandbox'));
@@ -261,7 +253,7 @@ export async function startDmpSandbox(options: DmpSandboxOptions): Promise<DmpSa
         if (options.responseDelayMs) setTimeout(send, options.responseDelayMs).unref();
         else send();
       }, () => res.destroy());
-    });
+    }, () => res.destroy());
   });
   server.on('tlsClientError', (error) => log?.debug({ event: 'dmp.sandbox.tls_error', code: (error as NodeJS.ErrnoException).code }));
   server.keepAliveTimeout = 5_000;

@@ -21,6 +21,7 @@ import type { AddressInfo } from 'node:net';
 import { parseEnvelope, parseSoapContentType, SOAP12_NS, soapContentType, WSA_FAULT, WSA_NS, type QName } from '../../formats/soap/index.ts';
 import { describeError } from '../../formats/result.ts';
 import { sandboxServerTls, type TestPki } from '../../platform/pki/index.ts';
+import { readRequestBody } from '../../platform/http/body.ts';
 import type { Logger } from '../../platform/logging.ts';
 import { INSI_RESULT_LABEL, SERVICE_FAULT_REASON, type InsiResultCode } from './codes.ts';
 import { matchTraits, matchVitale, sandboxDataset, type SandboxIdentity, type SandboxIns, type DatasetOptions } from './dataset.ts';
@@ -180,24 +181,15 @@ export async function startInsiSandbox(options: InsiSandboxOptions): Promise<Ins
 
   const server: Server = createServer(sandboxServerTls(options.pki), (req: IncomingMessage, res: ServerResponse) => {
     counters.requests += 1;
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) tooLarge = true;
-      else chunks.push(chunk);
-    });
-    req.on('error', () => res.destroy());
-    req.on('end', () => {
+    readRequestBody(req, MAX_BODY_BYTES).then((read) => {
       const started = Date.now();
-      const out = tooLarge
+      const out = read.tooLarge
         ? (() => {
             const f = new FaultAnswer({ soapCode: 'Sender', reason: `request larger than ${MAX_BODY_BYTES} bytes` }, 413);
             counters.faults[f.code] = (counters.faults[f.code] ?? 0) + 1;
             return { status: f.status, xml: buildFaultResponse(f.spec), code: f.code };
           })()
-        : answer(req, Buffer.concat(chunks).toString('utf8'));
+        : answer(req, read.body.toString('utf8'));
       log?.info({ event: 'insi.sandbox.answer', status: out.status, code: out.code, operation: 'operation' in out ? out.operation : undefined, durationMs: Date.now() - started });
       const send = (): void => {
         const payload = Buffer.from(out.xml, 'utf8');
@@ -208,7 +200,7 @@ export async function startInsiSandbox(options: InsiSandboxOptions): Promise<Ins
       };
       if (options.responseDelayMs) setTimeout(send, options.responseDelayMs).unref();
       else send();
-    });
+    }, () => res.destroy());
   });
   server.on('secureConnection', () => {
     counters.connections += 1;

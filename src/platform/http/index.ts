@@ -1,2 +1,3 @@
 export * from './server.ts';
 export * from './client.ts';
+export * from './body.ts';
