@@ -14,6 +14,10 @@
  *    before the version it replaces.
  * 3. Receipts (`recordReceipt`): a DSN or MDN moves an MSSanté dispatch to delivered, read or
  *    failed, found by the Message-ID that was sent.
+ * 4. `withdraw` (queue `document.withdrawn`): a version withdrawn in the DPI is deleted from
+ *    the DMP (ITI-57), as one more outgoing document whose DMP action is `delete`.
+ * Sources other than the DPI (HL7 messages of the plateaux techniques, hl7-documents.ts) share
+ * `recordOutgoing` / `recordDispatches`, and hear back every status change (`SourcePort`).
  *
  * Everything is idempotent: routing twice yields the same rows (unique keys), and a dispatch
  * already sent is not sent again. The one window left is SMTP's own: a crash after the
