@@ -20,7 +20,7 @@
  *   B. closed loop: N clients (BENCH_EXCHANGE_CLIENTS, default 16), each validating a document
  *      and waiting until it is accepted by the DMP and handed to the MSSanté operator for both
  *      mailboxes before the next one: the capacity of the pipeline.
- *   C. (PGlite only, BENCH_EXCHANGE_PROFILE=0 to skip) B again under the V8 sampling profiler
+ *   C. (PGlite; PostgreSQL too with BENCH_EXCHANGE_PROFILE=all; =0 to skip) B again under the V8 sampling profiler
  *      (inspector API): self time per module and function, inclusive time of our functions.
  *   A1. open loop at 80 % of B's rate (when below the goal's rate): latency under a load the
  *      platform sustains; the generator never waits for the pipeline.
@@ -46,6 +46,7 @@
  *   BENCH_DATABASE_URL=postgres://root@127.0.0.1:5432/test npx tsx bench/exchange/run.ts
  *   BENCH_EXCHANGE_RATE=100 BENCH_EXCHANGE_SECONDS=20 BENCH_EXCHANGE_WARMUP=5 BENCH_EXCHANGE_CLIENTS=16
  *   BENCH_EXCHANGE_MAILBOX_POLL_MS=5000 (the configuration's default)
+ *   BENCH_EXCHANGE_ONLY=postgres (skip the PGlite platform; with BENCH_DATABASE_URL)
  */
 import { writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
@@ -499,7 +500,7 @@ async function platformBench(kind: 'pglite' | 'postgres'): Promise<void> {
     const capacity = summarize(closed);
     summaries.push(capacity);
 
-    if (kind === 'pglite' && SETTINGS.profile) await profiledRun(app, api, patients.ids, counter);
+    if ((kind === 'pglite' || process.env.BENCH_EXCHANGE_PROFILE === 'all') && SETTINGS.profile) await profiledRun(app, api, patients.ids, counter);
 
     // A1: open loop below capacity (latency under a load the platform sustains); A2: the goal's
     // rate, last, because a backlog it leaves behind would weigh on any later run.
@@ -534,7 +535,7 @@ async function platformBench(kind: 'pglite' | 'postgres'): Promise<void> {
 
 export async function runExchangeBench(): Promise<void> {
   console.log(`\nExchange (PFI) end to end — ${new Date().toISOString()}, load average ${os.loadavg().map((l) => fmt(l, 2)).join(' ')} on ${os.cpus().length} cores`);
-  await platformBench('pglite');
+  if (process.env.BENCH_EXCHANGE_ONLY !== 'postgres') await platformBench('pglite');
   if (process.env.BENCH_DATABASE_URL) await platformBench('postgres');
   else console.log(`\n(PFI on PostgreSQL: set BENCH_DATABASE_URL, e.g. postgres://root@127.0.0.1:5432/test — a database ${BENCH_DATABASE} is created there and dropped)`);
   console.log(`\nexchange bench done; load average ${os.loadavg().map((l) => fmt(l, 2)).join(' ')}`);
