@@ -218,7 +218,7 @@ export async function startAnnuaireSandbox(options: AnnuaireSandboxOptions): Pro
   const log = options.logger;
   let outage: number | undefined;
   let counters: AnnuaireSandboxCounters = { requests: 0, statuses: {} };
-  const app = Fastify({ https: sandboxServerTls(options.pki), logger: false, maxParamLength: 200 });
+  const app = Fastify({ https: sandboxServerTls(options.pki), logger: false, routerOptions: { maxParamLength: 200 } });
   let baseUrl = '';
 
   const send = async (reply: FastifyReply, status: number, body: unknown): Promise<FastifyReply> => {
