@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { registerDocumentRoutes, registerExchangeRoutes, registerIdentityRoutes, registerOperationsRoutes } from './api/index.ts';
+import { registerDocumentRoutes, registerExchangeRoutes, registerIdentityRoutes, registerOperationsRoutes, registerReceivedRoutes } from './api/index.ts';
 import { createIdentityService, createPamFeedSender, createPamIdentityHandler, ITI30_EVENTS, PAM_FEED_QUEUE, type IdentityService } from './identity/index.ts';
 import {
   createDocumentService, createPamMovementHandler, createReceivedDocumentService, DOCUMENT_VALIDATED_QUEUE, DOCUMENT_WITHDRAWN_QUEUE, type DocumentService, type ReceivedDocumentService,
@@ -261,6 +261,7 @@ export async function startApp({ config, logger, ...options }: StartOptions): Pr
     registerIdentityRoutes(http, { db: database.db, identities, ndaAuthority: config.establishment.ippNamespace });
     registerDocumentRoutes(http, { documents, identities });
     registerExchangeRoutes(http, { exchange });
+    registerReceivedRoutes(http, { received });
     registerOperationsRoutes(http, { db: database.db, inbox, wake, subscribers: config.pam.subscribers });
     await http.listen({ host: config.http.host, port: config.http.port });
     stops.push(() => http.close());

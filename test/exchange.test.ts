@@ -226,6 +226,11 @@ describe('PFI: documents received by MSSanté', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(items).toMatchObject([{ uniqueId: '1.2.250.1.999.7.1', matchedBy: 'ins', source: 'mssante' }]);
+    const listed = await call<{ items: Array<{ id: string; uniqueId: string; code: string }> }>('GET', `/api/identities/${patient}/received-documents`);
+    const item = listed.json.items.find((d) => d.uniqueId === '1.2.250.1.999.7.1')!;
+    expect(item.code).toBe('11502-2');
+    const cdaText = await fetch(`${app.url}/api/received-documents/${item.id}/cda`, { headers: { 'x-passerelle-user': 'dr' } }).then((r) => r.text());
+    expect(cdaText).toBe(cda.value);
     const mdnDeadline = Date.now() + 10_000;
     let mdn = '';
     while (Date.now() < mdnDeadline && !mdn) {

@@ -2,3 +2,4 @@ export { registerDocumentRoutes } from './documents.ts';
 export { registerIdentityRoutes } from './identities.ts';
 export { registerOperationsRoutes } from './operations.ts';
 export { registerExchangeRoutes } from './exchange.ts';
+export { registerReceivedRoutes } from './received.ts';

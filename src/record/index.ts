@@ -8,4 +8,6 @@ export {
 export { documentHtml } from './html.ts';
 export { createPamMovementHandler } from './pam-movements.ts';
 export { applyStayMovement, isStayTrigger, staysOf, type Stay, type StayMovement } from './stays.ts';
-export { createReceivedDocumentService, type ReceivedDocumentInput, type ReceivedDocumentService, type ReceivedOutcome } from './received.ts';
+export {
+  createReceivedDocumentService, ReceivedDocumentError, type ReceivedDocumentInput, type ReceivedDocumentRow, type ReceivedDocumentService, type ReceivedOutcome,
+} from './received.ts';

@@ -55,6 +55,19 @@ describe('documents received from outside', () => {
     expect(await received.integrate({ cda: cdaOf('1.2.250.1.999.9.4', otherIns), source: 'mssante' }, 'pfi')).toMatchObject({ status: 'review', processingCode: 904 });
   });
 
+  it('a document in review is attached by a person to the patient they identified, once, and read back', async () => {
+    const [waiting] = await received.reviewQueue('cellule-iv');
+    expect(waiting).toBeDefined();
+    const [patient] = await identities.search({ ins: '279035121518989' }, 'cellule-iv');
+    const attached = await received.attach(waiting!.id, patient!.id, 'traits vérifiés avec le laboratoire', 'cellule-iv');
+    expect(attached).toMatchObject({ status: 'integrated', matchedBy: 'manual', identityId: patient!.id });
+    await expect(received.attach(waiting!.id, patient!.id, 'encore', 'cellule-iv')).rejects.toMatchObject({ code: 'not_in_review', status: 409 });
+    expect(await received.content(waiting!.id, 'cda', 'dr')).toMatch(/^<\?xml/);
+    await expect(received.content(waiting!.id, 'pdf', 'dr')).rejects.toMatchObject({ code: 'no_pdf' });
+    const trail = await auditTrailOf(handle.db, 'identity', patient!.id);
+    expect(trail.map((e) => e.action)).toEqual(expect.arrayContaining(['received.attach', 'received.read.cda']));
+  });
+
   it('never throws on a document that is not a CDA (906, kept nowhere but the raw message)', async () => {
     expect(await received.integrate({ cda: '<html/>', source: 'mssante' }, 'pfi')).toMatchObject({ status: 'review', processingCode: 906, id: '' });
   });

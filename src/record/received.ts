@@ -7,11 +7,12 @@
  * staff, never attached to a guess. The outcome carries the MSSanté processing code the
  * sender is told in the MDN (MSSLPS: 902 unknown patient, 904 INS mismatch, 906 other).
  */
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns } from 'drizzle-orm';
 import { parseCda, type CdaDocument } from '../formats/cda/index.ts';
 import type { IdentityService } from '../identity/index.ts';
 import { audit } from '../platform/audit/index.ts';
 import type { Database } from '../platform/db/index.ts';
+import { DomainError } from '../platform/errors.ts';
 import { receivedDocuments } from './tables.ts';
 
 export interface ReceivedDocumentInput {
@@ -26,7 +27,7 @@ export interface ReceivedOutcome {
   id: string;
   status: 'integrated' | 'review';
   identityId?: string;
-  matchedBy?: 'ins' | 'traits';
+  matchedBy?: 'ins' | 'traits' | 'manual';
   /** Why it waits for review (French). */
   reason?: string;
   /** MSSanté processing code for the MDN: absent when integrated. */
@@ -35,7 +36,12 @@ export interface ReceivedOutcome {
   duplicate: boolean;
 }
 
-export type ReceivedDocumentRow = typeof receivedDocuments.$inferSelect;
+/** A received document without its bytes (CDA, PDF). */
+export type ReceivedDocumentRow = Omit<typeof receivedDocuments.$inferSelect, 'cda' | 'pdf'>;
+
+const { cda: _cda, pdf: _pdf, ...RECEIVED_COLUMNS } = getTableColumns(receivedDocuments);
+
+export class ReceivedDocumentError extends DomainError {}
 
 export function createReceivedDocumentService(deps: { db: Database; identities: IdentityService }) {
   const { db } = deps;
@@ -71,12 +77,12 @@ export function createReceivedDocumentService(deps: { db: Database; identities: 
       }
       const { document } = parsed.value;
       const uniqueId = document.id.extension ? `${document.id.root}^${document.id.extension}` : document.id.root;
-      const [existing] = await db.select().from(receivedDocuments).where(eq(receivedDocuments.uniqueId, uniqueId));
+      const [existing] = await db.select(RECEIVED_COLUMNS).from(receivedDocuments).where(eq(receivedDocuments.uniqueId, uniqueId));
       if (existing) {
         return {
           id: existing.id, status: existing.status, duplicate: true,
           ...(existing.identityId ? { identityId: existing.identityId } : {}),
-          ...(existing.matchedBy === 'ins' || existing.matchedBy === 'traits' ? { matchedBy: existing.matchedBy } : {}),
+          ...(existing.matchedBy === 'ins' || existing.matchedBy === 'traits' || existing.matchedBy === 'manual' ? { matchedBy: existing.matchedBy } : {}),
           ...(existing.reason ? { reason: existing.reason } : {}),
         };
       }
@@ -86,7 +92,7 @@ export function createReceivedDocumentService(deps: { db: Database; identities: 
         identityId: found.identityId ?? null, status, matchedBy: found.matchedBy ?? null, reason: found.reason ?? null,
         uniqueId, code: document.code.code, title: document.title ?? null, cda: input.cda, pdf: input.pdf ? Buffer.from(input.pdf) : null,
         source: input.source, sender: input.sender ?? null,
-      }).onConflictDoNothing().returning();
+      }).onConflictDoNothing().returning(RECEIVED_COLUMNS);
       if (!row) return { ...(await this.integrate(input, actor)), duplicate: true };
       await audit(db, {
         actor, action: `received.${status}`, subjectType: found.identityId ? 'identity' : 'received_document', subjectId: found.identityId ?? row.id,
@@ -96,18 +102,40 @@ export function createReceivedDocumentService(deps: { db: Database; identities: 
     },
 
     /** Received documents of a patient, newest first (audited). */
-    async listFor(identityId: string, actor: string): Promise<Array<Omit<ReceivedDocumentRow, 'cda' | 'pdf'>>> {
-      const rows = await db.select().from(receivedDocuments).where(and(eq(receivedDocuments.identityId, identityId), eq(receivedDocuments.status, 'integrated')))
+    async listFor(identityId: string, actor: string): Promise<ReceivedDocumentRow[]> {
+      const rows = await db.select(RECEIVED_COLUMNS).from(receivedDocuments).where(and(eq(receivedDocuments.identityId, identityId), eq(receivedDocuments.status, 'integrated')))
         .orderBy(desc(receivedDocuments.receivedAt));
       await audit(db, { actor, action: 'received.list', subjectType: 'identity', subjectId: identityId });
-      return rows.map(({ cda: _cda, pdf: _pdf, ...rest }) => rest);
+      return rows;
     },
 
     /** Documents waiting for the identity-vigilance staff. */
-    async reviewQueue(actor: string): Promise<Array<Omit<ReceivedDocumentRow, 'cda' | 'pdf'>>> {
-      const rows = await db.select().from(receivedDocuments).where(eq(receivedDocuments.status, 'review')).orderBy(desc(receivedDocuments.receivedAt));
+    async reviewQueue(actor: string): Promise<ReceivedDocumentRow[]> {
+      const rows = await db.select(RECEIVED_COLUMNS).from(receivedDocuments).where(eq(receivedDocuments.status, 'review')).orderBy(desc(receivedDocuments.receivedAt));
       await audit(db, { actor, action: 'received.review-queue', subjectType: 'received_document', subjectId: '*' });
-      return rows.map(({ cda: _cda, pdf: _pdf, ...rest }) => rest);
+      return rows;
+    },
+
+    /** The CDA or PDF of a received document (audited). */
+    async content(id: string, format: 'cda' | 'pdf', actor: string): Promise<string | Buffer> {
+      const [row] = await db.select({ cda: receivedDocuments.cda, pdf: receivedDocuments.pdf, identityId: receivedDocuments.identityId }).from(receivedDocuments).where(eq(receivedDocuments.id, id));
+      if (!row) throw new ReceivedDocumentError('not_found', `Document reçu ${id} introuvable`, 404);
+      if (format === 'pdf' && !row.pdf) throw new ReceivedDocumentError('no_pdf', 'Ce document est arrivé sans PDF : lisez le CDA', 404);
+      await audit(db, { actor, action: `received.read.${format}`, subjectType: row.identityId ? 'identity' : 'received_document', subjectId: row.identityId ?? id, details: { document: id } });
+      return format === 'pdf' ? row.pdf! : row.cda;
+    },
+
+    /**
+     * A person of the identity-vigilance cell attaches a document waiting for review to the
+     * patient they identified (audited with the reason).
+     */
+    async attach(id: string, identityId: string, reason: string, actor: string): Promise<ReceivedDocumentRow> {
+      await deps.identities.get(identityId, actor); // exists, and the access is audited
+      const [row] = await db.update(receivedDocuments).set({ identityId, status: 'integrated', matchedBy: 'manual', reason })
+        .where(and(eq(receivedDocuments.id, id), eq(receivedDocuments.status, 'review'))).returning(RECEIVED_COLUMNS);
+      if (!row) throw new ReceivedDocumentError('not_in_review', 'Ce document n’attend pas de rapprochement (introuvable ou déjà intégré)', 409);
+      await audit(db, { actor, action: 'received.attach', subjectType: 'identity', subjectId: identityId, details: { document: id, reason } });
+      return row;
     },
   };
 }
