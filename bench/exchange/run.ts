@@ -48,19 +48,17 @@
  *   BENCH_EXCHANGE_MAILBOX_POLL_MS=5000 (the configuration's default)
  *   BENCH_EXCHANGE_ONLY=postgres (skip the PGlite platform; with BENCH_DATABASE_URL)
  */
-import { writeFile, mkdtemp, rm } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
-import { startApp, type App } from '../../src/app.ts';
+import type { App } from '../../src/app.ts';
 import { generateIdentities, PUBLIC_TEST_IDENTITIES, type SandboxIdentity } from '../../src/national/insi/index.ts';
-import { loadConfig } from '../../src/platform/config.ts';
-import { silentLogger } from '../../src/platform/logging.ts';
 import { LDL_SECTIONS } from '../documents/inputs.ts';
 import { fmt, memoryPeaks, memorySnapshot, mib, summarizeLatencies, type LatencySummary } from '../support/stats.ts';
+import { withBenchPlatform, type DatabaseKind } from '../support/platform.ts';
 import { summarizeProfile, type CpuProfile } from './profile.ts';
 import { printStatements, recordPgliteStatements } from './queries.ts';
 
@@ -419,25 +417,6 @@ function summarize(m: Measured, offered?: number): Summary {
   };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Platform setup (PGlite or PostgreSQL)
-
-function withDatabase(base: string, name: string): string {
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-async function adminQuery(base: string, statement: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  try {
-    await admin.query(statement);
-  } finally {
-    await admin.end();
-  }
-}
-
 /** B again under the V8 sampling profiler (inspector API, 0.5 ms interval), summarised. */
 async function profiledRun(app: App, api: Api, patients: string[], counter: { n: number; failed: number }): Promise<void> {
   const session = new Session();
@@ -464,26 +443,9 @@ async function profiledRun(app: App, api: Api, patients: string[], counter: { n:
   }
 }
 
-async function platformBench(kind: 'pglite' | 'postgres'): Promise<void> {
-  const base = process.env.BENCH_DATABASE_URL;
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'passerelle-bench-exchange-'));
-  let app: App | undefined;
-  try {
-    const overrides: Record<string, unknown> = {
-      dataDir, logLevel: 'silent', 'http.port': 0, 'mllp.port': 0,
-      'sandbox.insiPort': 0, 'sandbox.annuairePort': 0, 'sandbox.dmpPort': 0, 'sandbox.smtpPort': 0, 'sandbox.imapPort': 0,
-      'mssante.pollMs': SETTINGS.mailboxPollMs,
-    };
-    if (kind === 'postgres') {
-      await adminQuery(base!, `drop database if exists ${BENCH_DATABASE} with (force)`);
-      await adminQuery(base!, `create database ${BENCH_DATABASE}`);
-      overrides.databaseUrl = withDatabase(base!, BENCH_DATABASE);
-    }
-    const config = loadConfig({}, overrides);
-    const t0 = performance.now();
-    app = await startApp({ config, logger: silentLogger });
-    const where = kind === 'postgres' ? `PostgreSQL (${new URL(base!).host}, database ${BENCH_DATABASE})` : `PGlite (embedded, ${dataDir})`;
-    console.log(`\nPFI on ${where}: platform started in ${fmt((performance.now() - t0) / 1000, 1)} s`
+async function platformBench(kind: DatabaseKind): Promise<void> {
+  await withBenchPlatform(kind, BENCH_DATABASE, { 'mssante.pollMs': SETTINGS.mailboxPollMs }, async ({ app, config, where, startup }) => {
+    console.log(`\nPFI on ${where}: platform started in ${fmt(startup, 1)} s`
       + ` (outbox concurrency 8, outbox pollMs ${config.outbox.pollMs} + NOTIFY, mailbox read every ${config.mssante.pollMs} ms)`);
     const api = new Api(`http://127.0.0.1:${app.ports.http}`);
     const q0 = performance.now();
@@ -524,13 +486,7 @@ async function platformBench(kind: 'pglite' | 'postgres'): Promise<void> {
       + ` → goal ${met ? 'MET' : 'NOT MET'}; capacity (closed loop B): ${fmt(capacity.dmpRate, 1)} DMP acceptances/s at p99 ${msOrLate(capacity.dmpP99)}${Number.isFinite(capacity.dmpP99) ? ' ms' : ''}`);
     const counts = rowsOf(await app.database.db.execute(sql`select queue, status, count(*)::int as n from jobs group by queue, status order by queue, status`));
     console.log(`  outbox jobs at the end: ${counts.map((r) => `${String(r.queue)} ${String(r.status)} ${String(r.n)}`).join(', ')}`);
-  } finally {
-    await app?.stop();
-    await rm(dataDir, { recursive: true, force: true });
-    if (kind === 'postgres') {
-      await adminQuery(base!, `drop database if exists ${BENCH_DATABASE} with (force)`).catch((error: Error) => console.log(`  could not drop ${BENCH_DATABASE}: ${error.message}`));
-    }
-  }
+  });
 }
 
 export async function runExchangeBench(): Promise<void> {

@@ -26,21 +26,16 @@
  */
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { Client as NodeHl7Client, Message as NodeHl7Message } from 'node-hl7-client';
-import pg from 'pg';
-import { startApp, type App } from '../../src/app.ts';
 import { buildA28, buildA31, buildAck, parse, readAck, serialize, type PamHeader, type PamPatient } from '../../src/formats/hl7v2/index.ts';
-import { loadConfig } from '../../src/platform/config.ts';
-import { silentLogger } from '../../src/platform/logging.ts';
 import { MllpDecoder, createMllpClient, createMllpServer, encodeMllpFrame, type MllpServer } from '../../src/platform/mllp/index.ts';
 import { fixturesDir } from '../../test/support/fixtures.ts';
+import { withBenchPlatform, type DatabaseKind } from '../support/platform.ts';
 import { fmt, memoryPeaks, memorySnapshot, mib, summarizeLatencies, type LatencySummary } from '../support/stats.ts';
 
 const HOST = '127.0.0.1';
@@ -487,41 +482,12 @@ async function transportBench(): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // B. full platform
 
-function withDatabase(base: string, name: string): string {
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
 const BENCH_DATABASE = 'passerelle_bench';
 
-async function adminQuery(base: string, statement: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  try {
-    await admin.query(statement);
-  } finally {
-    await admin.end();
-  }
-}
 
-async function platformBench(kind: 'pglite' | 'postgres'): Promise<void> {
-  const base = process.env.BENCH_DATABASE_URL;
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'passerelle-bench-'));
-  let app: App | undefined;
-  try {
-    const overrides: Record<string, unknown> = { dataDir, 'http.port': 0, 'mllp.port': 0, 'sandbox.insiPort': 0, logLevel: 'silent' };
-    if (kind === 'postgres') {
-      await adminQuery(base!, `drop database if exists ${BENCH_DATABASE} with (force)`);
-      await adminQuery(base!, `create database ${BENCH_DATABASE}`);
-      overrides.databaseUrl = withDatabase(base!, BENCH_DATABASE);
-    }
-    const config = loadConfig({}, overrides);
-    const t0 = performance.now();
-    app = await startApp({ config, logger: silentLogger });
-    const startup = (performance.now() - t0) / 1000;
-    const where = kind === 'postgres' ? `PostgreSQL (${new URL(base!).host}, database ${BENCH_DATABASE})` : `PGlite (embedded, ${dataDir})`;
-    console.log(`\nFull platform on ${where}: started in ${fmt(startup, 1)} s (database opened and migrated, test PKI, INSi sandbox, listeners)`);
+async function platformBench(kind: DatabaseKind): Promise<void> {
+  await withBenchPlatform(kind, BENCH_DATABASE, {}, async ({ app, where, startup }) => {
+    console.log(`\nFull platform on ${where}: started in ${fmt(startup, 1)} s (database opened and migrated, test PKI, national sandboxes, listeners)`);
     console.log('  per message: raw stored, parsed, deduplicated by sender + MSH-10, identity created (A28) or updated (A31), audited, ACK stored');
 
     const port = app.ports.mllp;
@@ -535,20 +501,14 @@ async function platformBench(kind: 'pglite' | 'postgres'): Promise<void> {
     printResults(`B. full platform on ${kind === 'postgres' ? 'PostgreSQL' : 'PGlite'}, PAM A28/A31, one connection`, results, GOAL);
 
     const count = async (query: ReturnType<typeof sql>): Promise<string> => {
-      const result = await app!.database.db.execute(query) as unknown as { rows: Array<Record<string, unknown>> };
+      const result = await app.database.db.execute(query) as unknown as { rows: Array<Record<string, unknown>> };
       return result.rows.map((row) => Object.values(row).join(' ')).join(', ');
     };
     console.log(`  check in the database: hl7_messages by status: ${await count(sql`select status, count(*)::int as n from hl7_messages group by status order by status`)};`
       + ` identities: ${await count(sql`select count(*)::int as n from identities`)};`
       + ` audit events: ${await count(sql`select count(*)::int as n from audit_events`)};`
       + ` outbox jobs: ${await count(sql`select count(*)::int as n from jobs`)}`);
-  } finally {
-    await app?.stop();
-    await rm(dataDir, { recursive: true, force: true });
-    if (kind === 'postgres') {
-      await adminQuery(base!, `drop database if exists ${BENCH_DATABASE} with (force)`).catch((error: Error) => console.log(`  could not drop ${BENCH_DATABASE}: ${error.message}`));
-    }
-  }
+  });
 }
 
 export interface MllpBenchParts {
