@@ -19,7 +19,6 @@
  */
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { XMLSerializer, type Element } from '@xmldom/xmldom';
 import { describeError } from '../../formats/result.ts';
@@ -27,6 +26,7 @@ import { buildFaultEnvelope, buildMtom, isMultipartRelated, parseEnvelope, parse
 import { LCM_NS } from '../../formats/xds/index.ts';
 import type { Database } from '../../platform/db/index.ts';
 import { readRequestBody } from '../../platform/http/body.ts';
+import { listenOn } from '../../platform/http/listen.ts';
 import type { Logger } from '../../platform/logging.ts';
 import { sandboxServerTls, type TestPki } from '../../platform/pki/index.ts';
 import { dmpErrorMessage } from './errors.ts';
@@ -258,18 +258,10 @@ export async function startDmpSandbox(options: DmpSandboxOptions): Promise<DmpSa
   server.on('tlsClientError', (error) => log?.debug({ event: 'dmp.sandbox.tls_error', code: (error as NodeJS.ErrnoException).code }));
   server.keepAliveTimeout = 5_000;
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const address = await listenOn(server, options.port ?? 0, options.host ?? '127.0.0.1');
   log?.info({ event: 'dmp.sandbox.started', port: address.port, instance: randomUUID() });
   return {
-    url: `https://${host}:${address.port}`,
+    url: address.origin,
     port: address.port,
     repositoryUniqueId,
     setPatient: (matricule, state) => registry.setPatient(matricule, state),

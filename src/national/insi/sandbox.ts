@@ -17,11 +17,11 @@
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import type { AddressInfo } from 'node:net';
 import { parseEnvelope, parseSoapContentType, SOAP12_NS, soapContentType, WSA_FAULT, WSA_NS, type QName } from '../../formats/soap/index.ts';
 import { describeError } from '../../formats/result.ts';
 import { sandboxServerTls, type TestPki } from '../../platform/pki/index.ts';
 import { readRequestBody } from '../../platform/http/body.ts';
+import { listenOn } from '../../platform/http/listen.ts';
 import type { Logger } from '../../platform/logging.ts';
 import { INSI_RESULT_LABEL, SERVICE_FAULT_REASON, type InsiResultCode } from './codes.ts';
 import { matchTraits, matchVitale, sandboxDataset, type SandboxIdentity, type SandboxIns, type DatasetOptions } from './dataset.ts';
@@ -208,18 +208,10 @@ export async function startInsiSandbox(options: InsiSandboxOptions): Promise<Ins
   server.on('tlsClientError', (error) => log?.debug({ event: 'insi.sandbox.tls_error', code: (error as NodeJS.ErrnoException).code }));
   server.keepAliveTimeout = 5_000;
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const address = await listenOn(server, options.port ?? 0, options.host ?? '127.0.0.1');
   log?.info({ event: 'insi.sandbox.started', port: address.port, identities: dataset.length });
   return {
-    url: `https://${host}:${address.port}/lps`,
+    url: `${address.origin}/lps`,
     port: address.port,
     dataset,
     counters: () => structuredClone(counters),
