@@ -32,8 +32,9 @@ import { uniqueIdOf } from '../formats/xds/index.ts';
 import type { Executor } from '../platform/db/index.ts';
 import { decodeHl7, type HandlerOutcome, type Hl7Handler } from '../platform/hl7-inbox/index.ts';
 import { hl7Messages } from '../platform/hl7-inbox/tables.ts';
+import { DISTRIBUTION_CHANNELS } from '../record/index.ts';
 import { planDispatches, type Channel, type PlannedDispatch } from './routing.ts';
-import { recordDispatches, recordOutgoing, type DispatchStatusChange, type OutgoingHeader, type SourcePort } from './service.ts';
+import { outgoingPatient, recordDispatches, recordOutgoing, type DispatchStatusChange, type OutgoingHeader, type SourcePort } from './service.ts';
 import { enqueueZam, type ZamJob } from './zam-sender.ts';
 
 /** The inbox handler keys (`MSGTYPE^EVENT`) of the TRANS volet. */
@@ -78,7 +79,11 @@ export function createHl7DocumentHandler(): Hl7Handler {
     const warnings = doc.issues.map(issueError);
 
     const wanted = requested(doc);
-    const allChannels: Channel[] = ['dmp', 'mssante-pro', 'mssante-patient'];
+    const confidentiality = {
+      maskedToProfessionals: doc.visibility.maskedFromProfessionals === true,
+      invisibleToPatient: doc.visibility.invisibleToPatient === true,
+      invisibleToLegalRepresentatives: doc.visibility.invisibleToLegalRepresentatives === true,
+    };
     const professionalAddresses = wanted.has('mssante-pro')
       ? doc.routing.recipients.filter((r) => !r.isPatient && r.address !== undefined).map((r) => r.address as string)
       : [];
@@ -93,12 +98,7 @@ export function createHl7DocumentHandler(): Hl7Handler {
       const plan = planDispatches({
         ...(ins ? { qualifiedIns: ins } : {}),
         professionalAddresses,
-        choices: {
-          blocked: allChannels.filter((c) => !wanted.has(c)),
-          maskedToProfessionals: doc.visibility.maskedFromProfessionals === true,
-          invisibleToPatient: doc.visibility.invisibleToPatient === true,
-          invisibleToLegalRepresentatives: doc.visibility.invisibleToLegalRepresentatives === true,
-        },
+        choices: { blocked: DISTRIBUTION_CHANNELS.filter((c) => !wanted.has(c)), ...confidentiality },
       });
       if (!plan.ok) return { code: 'AE', errors: [refusal(plan.error.field === 'recipients' ? 'PRT-15' : 'OBX', plan.error.rule, 102), ...warnings] };
       const planned: PlannedDispatch[] = plan.value.filter((p) => wanted.has(p.channel)).map((p) => (
@@ -112,16 +112,9 @@ export function createHl7DocumentHandler(): Hl7Handler {
         version: header.versionNumber ?? 1,
         replacesUniqueId: doc.action === 'new' ? null : (carried.parentUniqueId ?? null),
         code: header.code.code, label: label || header.code.code, title: header.title ?? label,
-        patient: {
-          birthName: header.patient.birthName ?? '', firstGivenName: header.patient.firstBirthGivenName ?? '', birthDate: header.patient.birthDate ?? '',
-          ...(ins ? { ins } : {}),
-        },
+        patient: outgoingPatient(header.patient, ins),
         cda: carried.cda, pdf: null, action: doc.action === 'delete' ? 'delete' : 'publish',
-        confidentiality: {
-          maskedToProfessionals: doc.visibility.maskedFromProfessionals === true,
-          invisibleToPatient: doc.visibility.invisibleToPatient === true,
-          invisibleToLegalRepresentatives: doc.visibility.invisibleToLegalRepresentatives === true,
-        },
+        confidentiality,
       });
       const created = await recordDispatches(tx, outgoing, planned);
       // A DMP channel blocked from the start (no INS) is answered at once when the producer wants Z01.

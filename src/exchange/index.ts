@@ -2,12 +2,12 @@
  * The intermediation platform (PFI): routing of validated documents to the DMP and by MSSanté,
  * sending through the outbox, tracking per channel, receipts, counters.
  *
- * - `planDispatches`, `checkVisibility`, `patientMailbox` (routing.ts): the rules, pure.
+ * - `planDispatches`, `checkVisibility` (routing.ts): the rules, pure.
  * - `createExchangeService(deps)`: `route`, `sendDmp`, `sendMail` (outbox handlers),
  *   `recordReceipt`, `dispatchesOf`, `retry`, `counters`. The national services come in as
  *   ports (`DmpPort`, `MailPort`, `DirectoryPort`), adapted from their clients in app.ts.
  */
-export { CHANNEL_LABEL, checkVisibility, patientMailbox, planDispatches, type Channel, type PlannedDispatch, type RoutingInput, type SendingChoices } from './routing.ts';
+export { checkVisibility, planDispatches, type Channel, type PlannedDispatch, type RoutingInput, type SendingChoices } from './routing.ts';
 export {
   createExchangeService, EXCHANGE_QUEUES, ExchangeError, PFI_ACTOR,
   type ChannelFailure, type DirectoryPort, type Dispatch, type DispatchView, type DmpPort, type ExchangeDeps, type ExchangeService,

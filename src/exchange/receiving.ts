@@ -90,7 +90,7 @@ export function createReceivingService(deps: ReceivingDeps) {
             ? `DSN ${event.action} ${event.status}${event.diagnostic ? ` : ${event.diagnostic}` : ''}`
             : `MDN ${event.disposition}`;
           const code = event.kind === 'dsn' ? event.status : event.error?.code;
-          if (await deps.exchange.recordReceipt({ messageId: original, outcome, detail, ...(code ? { code } : {}) })) known++;
+          if (await deps.exchange.recordReceipt({ messageId: original, kind: event.kind, outcome, detail, ...(code ? { code } : {}) })) known++;
         }
         await finish(id, known > 0 ? 'processed' : 'review', message.receipts[0]!.kind,
           known > 0 ? `${known} accusé(s) rattaché(s)` : 'accusé pour un message inconnu');

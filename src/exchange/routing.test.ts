@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { patientMailbox, planDispatches } from './routing.ts';
+import { patientAddress as patientMailbox } from '../national/mssante/index.ts';
+import { planDispatches } from './routing.ts';
 
 const INS = { matricule: '279035121518989', oid: '1.2.250.1.213.1.4.10' };
 const DOCTOR = 'jean.medecin@test.mssante.fr';

@@ -16,14 +16,11 @@
  *   nobody. Any such combination is refused before anything is sent.
  */
 import { fail, ok, type Result } from '../formats/result.ts';
+import { isMssanteAddress, isPatientAddress, normaliseAddress, patientAddress } from '../national/mssante/index.ts';
+import type { DistributionChannel } from '../record/index.ts';
 
-export type Channel = 'dmp' | 'mssante-pro' | 'mssante-patient';
-
-export const CHANNEL_LABEL: Record<Channel, string> = {
-  dmp: 'DMP',
-  'mssante-pro': 'MSSanté professionnel',
-  'mssante-patient': 'MSSanté patient (Mon espace santé)',
-};
+/** The channels of a document (named by the DPI, which records the user's blocks). */
+export type Channel = DistributionChannel;
 
 /** The user's choices for one document; every channel is on unless blocked. */
 export interface SendingChoices {
@@ -52,11 +49,6 @@ export interface PlannedDispatch {
   reason?: string;
 }
 
-/** The patient's Mon espace santé address (mssante.md §3). */
-export const patientMailbox = (matricule: string): string => `${matricule}@patient.mssante.fr`;
-
-const MSSANTE_ADDRESS = /^[^\s@]+@([a-z0-9-]+\.)*mssante\.fr$/i;
-
 /**
  * Recipient / visibility consistency (mssante.md §5.1), checkable before the correspondents'
  * addresses are known: at validation, from whether the document has correspondents at all.
@@ -77,10 +69,10 @@ export function checkVisibility(choices: SendingChoices, hasCorrespondents: bool
 export function planDispatches(input: RoutingInput): Result<PlannedDispatch[]> {
   const { choices, qualifiedIns } = input;
   const blocked = new Set(choices.blocked ?? []);
-  const addresses = [...new Set(input.professionalAddresses.map((a) => a.trim().toLowerCase()))];
+  const addresses = [...new Set(input.professionalAddresses.map(normaliseAddress))];
   for (const address of addresses) {
-    if (!MSSANTE_ADDRESS.test(address)) return fail('recipients', `« ${address} » n'est pas une adresse de l'espace de confiance MSSanté (…@…mssante.fr)`);
-    if (address.endsWith('@patient.mssante.fr')) return fail('recipients', `« ${address} » est une messagerie patient : le patient est destinataire par le canal MSSanté patient`);
+    if (!isMssanteAddress(address)) return fail('recipients', `« ${address} » n'est pas une adresse de l'espace de confiance MSSanté (…@…mssante.fr)`);
+    if (isPatientAddress(address)) return fail('recipients', `« ${address} » est une messagerie patient : le patient est destinataire par le canal MSSanté patient`);
   }
   const consistent = checkVisibility(choices, addresses.length > 0);
   if (!consistent.ok) return consistent;
@@ -94,7 +86,7 @@ export function planDispatches(input: RoutingInput): Result<PlannedDispatch[]> {
   add('dmp', null, qualifiedIns ? undefined : 'identité non qualifiée : le DMP n\'est alimenté que sur l\'INS qualifiée');
   for (const address of addresses) add('mssante-pro', address);
   if (addresses.length === 0) add('mssante-pro', null, 'aucun correspondant avec une messagerie MSSanté');
-  add('mssante-patient', qualifiedIns ? patientMailbox(qualifiedIns.matricule) : null,
+  add('mssante-patient', qualifiedIns ? patientAddress(qualifiedIns.matricule) ?? null : null,
     qualifiedIns ? undefined : 'identité non qualifiée : la messagerie patient est adressée par l\'INS');
   return ok(plan);
 }

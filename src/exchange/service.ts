@@ -27,7 +27,7 @@
  * a publication whose answer was lost is found again by its uniqueId and hash (channels.ts).
  */
 import { and, asc, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
-import { parseCda } from '../formats/cda/index.ts';
+import { parseCda, type CdaDocument } from '../formats/cda/index.ts';
 import type { Distribution, DocumentService, DocumentValidatedEvent, DocumentWithdrawnEvent } from '../record/index.ts';
 import { audit } from '../platform/audit/index.ts';
 import type { Database, Executor } from '../platform/db/index.ts';
@@ -135,6 +135,14 @@ export async function recordOutgoing(db: Executor, snapshot: OutgoingSnapshot): 
   return outgoing!;
 }
 
+/** The patient of an outgoing document: the traits of the mail subject and, when qualified, the INS. */
+export function outgoingPatient(patient: CdaDocument['patient'], ins: { matricule: string; oid: string } | undefined): OutgoingDocument['patient'] {
+  return {
+    birthName: patient.birthName ?? '', firstGivenName: patient.firstBirthGivenName ?? '', birthDate: patient.birthDate ?? '',
+    ...(ins ? { ins: { matricule: ins.matricule, oid: ins.oid } } : {}),
+  };
+}
+
 /**
  * One dispatch per planned channel and one outbox job per pending dispatch, in `tx` (the
  * caller's transaction), idempotently (unique channel key). Returns the dispatches created now.
@@ -184,10 +192,7 @@ export function createExchangeService(deps: ExchangeDeps) {
       source: 'dpi', sourceId: documentId, identityId: view.identityId,
       uniqueId: view.cdaId, setId: view.setId, version: view.version, replacesUniqueId: validated.replacesCdaId ?? null,
       code: header.code.code, label: view.typeLabel, title: view.title,
-      patient: {
-        birthName: header.patient.birthName ?? '', firstGivenName: header.patient.firstBirthGivenName ?? '', birthDate: header.patient.birthDate ?? '',
-        ...(header.patient.ins ? { ins: { matricule: header.patient.ins.matricule, oid: header.patient.ins.oid } } : {}),
-      },
+      patient: outgoingPatient(header.patient, header.patient.ins),
       cda, pdf,
       confidentiality: {
         maskedToProfessionals: view.distribution.maskedToProfessionals,
@@ -313,21 +318,19 @@ export function createExchangeService(deps: ExchangeDeps) {
      * A delivery (DSN) or processing/read (MDN) receipt for a message we sent. Unknown
      * Message-IDs are ignored (returns false); a receipt never moves a status backwards.
      */
-    async recordReceipt(receipt: { messageId: string; outcome: 'delivered' | 'read' | 'failed'; detail?: string; code?: string; kind?: 'dsn' | 'mdn' }): Promise<boolean> {
+    async recordReceipt(receipt: { messageId: string; kind: 'dsn' | 'mdn'; outcome: 'delivered' | 'read' | 'failed'; detail?: string; code?: string }): Promise<boolean> {
       const [dispatch] = await db.select().from(dispatches).where(eq(dispatches.externalId, receipt.messageId));
       if (!dispatch) return false;
       const rank: Record<Dispatch['status'], number> = { pending: 0, blocked: 0, sent: 1, delivered: 2, read: 3, failed: 4 };
       if (rank[receipt.outcome] <= rank[dispatch.status]) return true;
       const [outgoing] = await db.select(OUTGOING_HEADER).from(outgoingDocuments).where(eq(outgoingDocuments.id, dispatch.outgoingId));
       if (!outgoing) return false;
-      // receiving.ts writes the receipt's kind first in the detail (`DSN failed 5.1.1`, `MDN …`).
-      const kind = receipt.kind ?? (/^MDN\b/.test(receipt.detail ?? '') ? 'mdn' : /^DSN\b/.test(receipt.detail ?? '') ? 'dsn' : undefined);
       const now = new Date();
       await setStatus(dispatch, outgoing, receipt.outcome, {
         ...(receipt.outcome === 'delivered' ? { deliveredAt: now } : {}),
         ...(receipt.outcome === 'read' ? { readAt: now, ...(dispatch.deliveredAt ? {} : { deliveredAt: now }) } : {}),
         ...(receipt.outcome === 'failed' ? { reason: receipt.detail ?? 'échec de remise', errorCode: receipt.code ?? 'dsn' } : {}),
-      }, receipt.detail, kind);
+      }, receipt.detail, receipt.kind);
       return true;
     },
 

@@ -1,5 +1,6 @@
 import { bigserial, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { bytea } from '../platform/db/columns.ts';
+import { DISTRIBUTION_CHANNELS } from '../record/index.ts';
 
 /**
  * A document the intermediation platform (PFI) sends out: a snapshot of what was validated in
@@ -43,7 +44,7 @@ export const outgoingDocuments = pgTable('outgoing_documents', {
 export const dispatches = pgTable('dispatches', {
   id: uuid('id').primaryKey().defaultRandom(),
   outgoingId: uuid('outgoing_id').notNull(),
-  channel: text('channel', { enum: ['dmp', 'mssante-pro', 'mssante-patient'] }).notNull(),
+  channel: text('channel', { enum: DISTRIBUTION_CHANNELS }).notNull(),
   /** MSSanté address; empty for the DMP. */
   recipient: text('recipient').notNull().default(''),
   status: text('status', { enum: ['pending', 'sent', 'delivered', 'read', 'blocked', 'failed'] }).notNull(),

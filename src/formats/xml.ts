@@ -36,6 +36,16 @@ export function parseXml(xml: string, field = 'xml'): Result<Document> {
   return ok(doc);
 }
 
+const ESCAPE_TEXT: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
+const ESCAPE_ATTRIBUTE: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\t': '&#9;', '\n': '&#10;', '\r': '&#13;' };
+
+/** Text content as XML writes it: `&`, `<`, `>` escaped. */
+export const escapeText = (text: string): string => (/[&<>]/.test(text) ? text.replace(/[&<>]/g, (c) => ESCAPE_TEXT[c]!) : text);
+
+/** An attribute value as XML writes it (quoted either way; tab and line ends kept as references). */
+export const escapeAttribute = (text: string): string =>
+  (/[&<>"'\t\n\r]/.test(text) ? text.replace(/[&<>"'\t\n\r]/g, (c) => ESCAPE_ATTRIBUTE[c]!) : text);
+
 export const isElement = (node: Node | null | undefined): node is Element => node?.nodeType === ELEMENT_NODE;
 
 /** Concatenated text and CDATA content of an element's direct children, trimmed. */

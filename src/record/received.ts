@@ -9,6 +9,7 @@
  */
 import { and, desc, eq, getTableColumns } from 'drizzle-orm';
 import { parseCda, type CdaDocument } from '../formats/cda/index.ts';
+import { uniqueIdOf } from '../formats/xds/index.ts';
 import type { IdentityService } from '../identity/index.ts';
 import { audit } from '../platform/audit/index.ts';
 import type { Database } from '../platform/db/index.ts';
@@ -76,7 +77,7 @@ export function createReceivedDocumentService(deps: { db: Database; identities: 
         return { id: '', status: 'review', reason: `CDA illisible : ${parsed.error.field} : ${parsed.error.rule}`, processingCode: 906, duplicate: false };
       }
       const { document } = parsed.value;
-      const uniqueId = document.id.extension ? `${document.id.root}^${document.id.extension}` : document.id.root;
+      const uniqueId = uniqueIdOf(document.id);
       const [existing] = await db.select(RECEIVED_COLUMNS).from(receivedDocuments).where(eq(receivedDocuments.uniqueId, uniqueId));
       if (existing) {
         return {

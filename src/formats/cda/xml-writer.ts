@@ -10,6 +10,7 @@
  * serialized by xmldom with its own namespace declarations.
  */
 import { XMLSerializer, type Element as DomElement } from '@xmldom/xmldom';
+import { escapeAttribute, escapeText } from '../xml.ts';
 
 export interface XmlElement {
   readonly name: string;
@@ -20,12 +21,6 @@ export interface XmlElement {
 
 export type Attributes = Record<string, string | undefined>;
 
-const ESCAPE_TEXT: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
-const ESCAPE_ATTRIBUTE: Record<string, string> = { '&': '&amp;', '<': '&lt;', '"': '&quot;', '\t': '&#9;', '\n': '&#10;', '\r': '&#13;' };
-
-export const escapeText = (text: string): string => (/[&<>]/.test(text) ? text.replace(/[&<>]/g, (c) => ESCAPE_TEXT[c]!) : text);
-export const escapeAttribute = (text: string): string =>
-  /[&<"\t\n\r]/.test(text) ? text.replace(/[&<"\t\n\r]/g, (c) => ESCAPE_ATTRIBUTE[c]!) : text;
 
 export function element(name: string, attributes?: Attributes): XmlElement {
   let serialized = '';

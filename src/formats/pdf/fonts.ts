@@ -97,11 +97,6 @@ export class FontFace {
     return shaped;
   }
 
-  /** Width of text at a size, in points. */
-  widthOf(text: string, size: number): number {
-    return (this.shape(text).width * size) / this.unitsPerEm;
-  }
-
   /** Height of a line at a size (ascent to descent plus the font's line gap), in points. */
   lineHeight(size: number): number {
     return ((this.ascent - this.descent + this.lineGap) * size) / this.unitsPerEm;

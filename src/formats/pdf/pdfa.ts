@@ -10,6 +10,7 @@
  * The catalog also carries the document language and asks viewers to show the title.
  */
 import { deflateSync } from 'node:zlib';
+import { escapeText } from '../xml.ts';
 import type { EmbeddedFont } from './embedded-font.ts';
 import { dateString, num, PdfFile, ref, textString } from './file.ts';
 import type { PageContent } from './page.ts';
@@ -30,8 +31,6 @@ const OUTPUT_CONDITION = 'sRGB IEC61966-2.1';
 
 let deflatedProfile: Buffer | undefined;
 
-const xml = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-
 /** The XMP packet (ISO 16684-1) describing the document, as PDF/A requires. */
 export function xmpMetadata(info: DocumentInfo): string {
   const created = `${info.creationDate.toISOString().slice(0, 19)}Z`;
@@ -40,17 +39,17 @@ export function xmpMetadata(info: DocumentInfo): string {
 <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
 <rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">
 <dc:format>application/pdf</dc:format>
-<dc:title><rdf:Alt><rdf:li xml:lang="x-default">${xml(info.title)}</rdf:li></rdf:Alt></dc:title>
-<dc:creator><rdf:Seq><rdf:li>${xml(info.author)}</rdf:li></rdf:Seq></dc:creator>
-<dc:description><rdf:Alt><rdf:li xml:lang="x-default">${xml(info.subject)}</rdf:li></rdf:Alt></dc:description>
-<dc:language><rdf:Bag><rdf:li>${xml(info.language)}</rdf:li></rdf:Bag></dc:language>
+<dc:title><rdf:Alt><rdf:li xml:lang="x-default">${escapeText(info.title)}</rdf:li></rdf:Alt></dc:title>
+<dc:creator><rdf:Seq><rdf:li>${escapeText(info.author)}</rdf:li></rdf:Seq></dc:creator>
+<dc:description><rdf:Alt><rdf:li xml:lang="x-default">${escapeText(info.subject)}</rdf:li></rdf:Alt></dc:description>
+<dc:language><rdf:Bag><rdf:li>${escapeText(info.language)}</rdf:li></rdf:Bag></dc:language>
 </rdf:Description>
 <rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/">
 <xmp:CreateDate>${created}</xmp:CreateDate>
-<xmp:CreatorTool>${xml(info.creator)}</xmp:CreatorTool>
+<xmp:CreatorTool>${escapeText(info.creator)}</xmp:CreatorTool>
 </rdf:Description>
 <rdf:Description rdf:about="" xmlns:pdf="http://ns.adobe.com/pdf/1.3/">
-<pdf:Producer>${xml(info.producer)}</pdf:Producer>
+<pdf:Producer>${escapeText(info.producer)}</pdf:Producer>
 </rdf:Description>
 <rdf:Description rdf:about="" xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/">
 <pdfaid:part>2</pdfaid:part>

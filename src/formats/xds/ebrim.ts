@@ -11,6 +11,7 @@
  * assigns their UUIDs (ITI TF-3 §4.2.3.1.7), which keeps the output deterministic.
  */
 import { fail, ok, type Result } from '../result.ts';
+import { escapeAttribute, escapeText } from '../xml.ts';
 import type { DocumentEntry, XdsAuthor, XdsCode } from './document-entry.ts';
 import {
   ASSOCIATION_TYPE,
@@ -133,16 +134,13 @@ function code(value: unknown, field: string): XdsCode {
 
 // ---- XML writing ----------------------------------------------------------------------------
 
-const escapeText = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const escapeAttr = (s: string): string =>
-  escapeText(s).replace(/"/g, '&quot;').replace(/'/g, '&apos;').replace(/\t/g, '&#9;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;');
 
 type Attrs = Record<string, string | undefined>;
 
 function open(name: string, attrs: Attrs, selfClose = false): string {
   const a = Object.entries(attrs)
     .filter((e): e is [string, string] => e[1] !== undefined)
-    .map(([k, v]) => ` ${k}="${escapeAttr(v)}"`)
+    .map(([k, v]) => ` ${k}="${escapeAttribute(v)}"`)
     .join('');
   return `<${name}${a}${selfClose ? '/>' : '>'}`;
 }

@@ -11,7 +11,8 @@ import { XMLSerializer, type Element } from '@xmldom/xmldom';
 import { fail, ok, type Result } from '../../formats/result.ts';
 import { childElements, firstChildElement } from '../../formats/soap/index.ts';
 import { DOCUMENT_ENTRY, readExtrinsicObject, RIM_NS, SUBMISSION_SET, type RegisteredEntry } from '../../formats/xds/index.ts';
-import { escapeAttr, escapeText, QUERY_NS, readRegistryStatus, registryErrorList, RESPONSE_STATUS, RS_NS, type RegistryErrorFacts, type RegistryStatus } from './wire.ts';
+import { escapeAttribute, escapeText } from '../../formats/xml.ts';
+import { QUERY_NS, readRegistryStatus, registryErrorList, RESPONSE_STATUS, RS_NS, type RegistryErrorFacts, type RegistryStatus } from './wire.ts';
 
 export const STORED_QUERY = {
   findDocuments: 'urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d',
@@ -39,11 +40,11 @@ const slotValue = (values: string[]): string =>
 export function buildStoredQuery(queryId: string, parameters: Record<string, string[] | undefined>, returnType: ReturnType = 'LeafClass'): string {
   const slots = Object.entries(parameters)
     .filter((e): e is [string, string[]] => Array.isArray(e[1]) && e[1].length > 0)
-    .map(([name, values]) => `<rim:Slot name="${escapeAttr(name)}"><rim:ValueList><rim:Value>${escapeText(slotValue(values))}</rim:Value></rim:ValueList></rim:Slot>`)
+    .map(([name, values]) => `<rim:Slot name="${escapeAttribute(name)}"><rim:ValueList><rim:Value>${escapeText(slotValue(values))}</rim:Value></rim:ValueList></rim:Slot>`)
     .join('');
   return `<query:AdhocQueryRequest xmlns:query="${QUERY_NS}" xmlns:rim="${RIM_NS}">` +
     `<query:ResponseOption returnComposedObjects="true" returnType="${returnType}"/>` +
-    `<rim:AdhocQuery id="${escapeAttr(queryId)}">${slots}</rim:AdhocQuery></query:AdhocQueryRequest>`;
+    `<rim:AdhocQuery id="${escapeAttribute(queryId)}">${slots}</rim:AdhocQuery></query:AdhocQueryRequest>`;
 }
 
 /** Splits a slot value into its quoted strings: `('a','b')` → [a, b]; `'a'` → [a]; bare → as is. */
@@ -82,7 +83,7 @@ export function readStoredQuery(payload: Element): Result<StoredQuery> {
 /** AdhocQueryResponse: `objects` are serialized rim elements (LeafClass) or ids (ObjectRef). */
 export function buildQueryResponse(content: { objects?: string[]; objectRefs?: string[] }, errors: RegistryErrorFacts[] = []): string {
   const status = errors.length === 0 ? RESPONSE_STATUS.success : RESPONSE_STATUS.failure;
-  const list = [...(content.objectRefs ?? []).map((id) => `<rim:ObjectRef id="${escapeAttr(id)}"/>`), ...(content.objects ?? [])].join('');
+  const list = [...(content.objectRefs ?? []).map((id) => `<rim:ObjectRef id="${escapeAttribute(id)}"/>`), ...(content.objects ?? [])].join('');
   return `<query:AdhocQueryResponse xmlns:query="${QUERY_NS}" xmlns:rim="${RIM_NS}" xmlns:rs="${RS_NS}" status="${status}">${registryErrorList(errors)}<rim:RegistryObjectList>${list}</rim:RegistryObjectList></query:AdhocQueryResponse>`;
 }
 

@@ -10,7 +10,8 @@ import { fail, ok, type Result } from '../../formats/result.ts';
 import { childElements, cidUrl, contentIdOfHref, firstChildElement, textOf, XOP_NS, type MtomAttachment, type MtomPart } from '../../formats/soap/index.ts';
 import { ASSOCIATION_TYPE, buildSubmitObjectsRequest, LCM_NS, readSubmitObjectsRequest, type DocumentEntry, type SubmissionSetInput, type SubmitObjectsRequestFacts } from '../../formats/xds/index.ts';
 import { buildSignatureDocument, signatureDocumentEntry } from './signature-document.ts';
-import { escapeAttr, stripDeclaration, XDSB_NS } from './wire.ts';
+import { escapeAttribute } from '../../formats/xml.ts';
+import { stripDeclaration, XDSB_NS } from './wire.ts';
 
 export interface Iti41Document {
   entry: DocumentEntry;
@@ -62,7 +63,7 @@ export function buildIti41Body(input: Iti41Input): Result<{ body: string; attach
   const attachments: MtomAttachment[] = all.map((d, i) => ({ contentId: `0.${i + 2}`, bytes: d.bytes }));
   const body =
     `<xdsb:ProvideAndRegisterDocumentSetRequest xmlns:xdsb="${XDSB_NS}">${stripDeclaration(metadata.value)}` +
-    all.map((d, i) => `<xdsb:Document id="${escapeAttr(d.id)}"><xop:Include xmlns:xop="${XOP_NS}" href="${cidUrl(attachments[i]!.contentId)}"/></xdsb:Document>`).join('') +
+    all.map((d, i) => `<xdsb:Document id="${escapeAttribute(d.id)}"><xop:Include xmlns:xop="${XOP_NS}" href="${cidUrl(attachments[i]!.contentId)}"/></xdsb:Document>`).join('') +
     '</xdsb:ProvideAndRegisterDocumentSetRequest>';
   return ok({ body, attachments });
 }

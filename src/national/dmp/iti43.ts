@@ -5,7 +5,8 @@
 import type { Element } from '@xmldom/xmldom';
 import { fail, ok, type Result } from '../../formats/result.ts';
 import { childElements, cidUrl, contentIdOfHref, firstChildElement, textOf, XOP_NS, type MtomAttachment, type MtomPart } from '../../formats/soap/index.ts';
-import { escapeText, readRegistryStatus, registryErrorList, RESPONSE_STATUS, RS_NS, XDSB_NS, type RegistryErrorFacts, type RegistryStatus } from './wire.ts';
+import { escapeText } from '../../formats/xml.ts';
+import { readRegistryStatus, registryErrorList, RESPONSE_STATUS, RS_NS, XDSB_NS, type RegistryErrorFacts, type RegistryStatus } from './wire.ts';
 
 export interface DocumentRequest {
   repositoryUniqueId: string;

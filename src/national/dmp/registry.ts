@@ -17,7 +17,8 @@ import { canProfessionalSee, checkCodedMetadata, checkConfidentiality, checkPati
 import { verifySignatureDocument } from './signature-document.ts';
 import { dmpSandboxAssociations, dmpSandboxDocuments, dmpSandboxEntries, dmpSandboxPatients, dmpSandboxSubmissionSets } from './tables.ts';
 import type { Td02Answer, Td02Request } from './td02.ts';
-import { AVAILABILITY, escapeAttr, type RegistryErrorFacts } from './wire.ts';
+import { escapeAttribute } from '../../formats/xml.ts';
+import { AVAILABILITY, type RegistryErrorFacts } from './wire.ts';
 
 export interface RegistryOptions {
   allowProductionIns: boolean;
@@ -467,7 +468,7 @@ function renderSubmissionSet(row: typeof dmpSandboxSubmissionSets.$inferSelect):
 
 function renderAssociation(row: typeof dmpSandboxAssociations.$inferSelect): string {
   const slots = Object.entries(row.slots).map(([name, values]) =>
-    `<rim:Slot name="${escapeAttr(name)}"><rim:ValueList>${values.map((v) => `<rim:Value>${escapeAttr(v)}</rim:Value>`).join('')}</rim:ValueList></rim:Slot>`).join('');
-  return `<rim:Association xmlns:rim="${RIM_NS}" id="${escapeAttr(row.entryUuid)}" objectType="urn:oasis:names:tc:ebxml-regrep:ObjectType:RegistryObject:Association" associationType="${escapeAttr(row.associationType)}" sourceObject="${escapeAttr(row.sourceObject)}" targetObject="${escapeAttr(row.targetObject)}" status="${AVAILABILITY.approved}">${slots}</rim:Association>`;
+    `<rim:Slot name="${escapeAttribute(name)}"><rim:ValueList>${values.map((v) => `<rim:Value>${escapeAttribute(v)}</rim:Value>`).join('')}</rim:ValueList></rim:Slot>`).join('');
+  return `<rim:Association xmlns:rim="${RIM_NS}" id="${escapeAttribute(row.entryUuid)}" objectType="urn:oasis:names:tc:ebxml-regrep:ObjectType:RegistryObject:Association" associationType="${escapeAttribute(row.associationType)}" sourceObject="${escapeAttribute(row.sourceObject)}" targetObject="${escapeAttribute(row.targetObject)}" status="${AVAILABILITY.approved}">${slots}</rim:Association>`;
 }
 

@@ -14,7 +14,8 @@ import { C14nCanonicalizationWithComments, SignedXml } from 'xml-crypto';
 import { fail, ok, type Result } from '../../formats/result.ts';
 import { childElements, firstChildElement, parseXml, textOf } from '../../formats/soap/index.ts';
 import type { DocumentEntry, XdsAuthor, XdsCode } from '../../formats/xds/index.ts';
-import { DS_NS, escapeAttr, escapeText } from './wire.ts';
+import { escapeAttribute, escapeText } from '../../formats/xml.ts';
+import { DS_NS } from './wire.ts';
 
 export const XADES_NS = 'http://uri.etsi.org/01903/v1.1.1#';
 const C14N_WITH_COMMENTS = 'http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments';
@@ -63,15 +64,15 @@ export function buildSignatureDocument(input: SignatureDocumentInput): Uint8Arra
   const propsId = `SignedProperties-${sigId}`;
   const time = (input.signingTime ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const reference = (uri: string, digest: string): string =>
-    `<ds:Reference URI="${escapeAttr(uri)}"><ds:DigestMethod Algorithm="${SHA1}"/><ds:DigestValue>${digest}</ds:DigestValue></ds:Reference>`;
+    `<ds:Reference URI="${escapeAttribute(uri)}"><ds:DigestMethod Algorithm="${SHA1}"/><ds:DigestValue>${digest}</ds:DigestValue></ds:Reference>`;
   const manifest =
     `<ds:Manifest Id="${MANIFEST_ID}">` +
     reference(`urn:oid:${input.submissionSetUniqueId}`, 'AA==') +
     input.documents.map((d) => reference(`urn:oid:${d.uniqueId}`, manifestDigest(d.bytes, d.mimeType))).join('') +
     '</ds:Manifest>';
   const qualifying =
-    `<xades:QualifyingProperties xmlns:xades="${XADES_NS}" Target="#${escapeAttr(sigId)}">` +
-    `<xades:SignedProperties Id="${escapeAttr(propsId)}"><xades:SignedSignatureProperties>` +
+    `<xades:QualifyingProperties xmlns:xades="${XADES_NS}" Target="#${escapeAttribute(sigId)}">` +
+    `<xades:SignedProperties Id="${escapeAttribute(propsId)}"><xades:SignedSignatureProperties>` +
     `<xades:SigningTime>${time}</xades:SigningTime>` +
     '<xades:SigningCertificate><xades:Cert>' +
     `<xades:CertDigest><ds:DigestMethod Algorithm="${SHA1}"/><ds:DigestValue>${certDigest}</ds:DigestValue></xades:CertDigest>` +
@@ -79,7 +80,7 @@ export function buildSignatureDocument(input: SignatureDocumentInput): Uint8Arra
     '</xades:Cert></xades:SigningCertificate>' +
     '<xades:SignaturePolicyIdentifier><xades:SignaturePolicyImplied/></xades:SignaturePolicyIdentifier>' +
     '</xades:SignedSignatureProperties></xades:SignedProperties></xades:QualifyingProperties>';
-  const purpose = `<ds:SignatureProperties><ds:SignatureProperty Id="purposeOfSignature" Target="#${escapeAttr(sigId)}">${PURPOSE_SOURCE}</ds:SignatureProperty></ds:SignatureProperties>`;
+  const purpose = `<ds:SignatureProperties><ds:SignatureProperty Id="purposeOfSignature" Target="#${escapeAttribute(sigId)}">${PURPOSE_SOURCE}</ds:SignatureProperty></ds:SignatureProperties>`;
   const sig = new SignedXml({
     privateKey: input.signer.key,
     publicCert: input.signer.cert,

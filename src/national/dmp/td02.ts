@@ -16,7 +16,8 @@
 import type { Element } from '@xmldom/xmldom';
 import { fail, ok, type Result } from '../../formats/result.ts';
 import { childElements, firstChildElement } from '../../formats/soap/index.ts';
-import { escapeAttr, escapeText, HL7V3_NS } from './wire.ts';
+import { escapeAttribute, escapeText } from '../../formats/xml.ts';
+import { HL7V3_NS } from './wire.ts';
 
 export const TD02_SANDBOX_NS = 'urn:passerelle:sandbox:dmp:td0.2';
 
@@ -44,19 +45,19 @@ export function buildTd02Request(request: Td02Request, options: { messageId: str
   const id = options.messageId.replace(/^urn:uuid:/, '');
   return (
     `<hl7:PRPA_IN201307UV02 xmlns:hl7="${HL7V3_NS}" ITSVersion="XML_1.0">` +
-    `<hl7:id root="${escapeAttr(id)}"/>` +
+    `<hl7:id root="${escapeAttribute(id)}"/>` +
     `<hl7:creationTime value="${time}"/>` +
     '<hl7:interactionId root="2.16.840.1.113883.1.6" extension="PRPA_IN201307UV02"/>' +
     '<hl7:processingCode code="P"/><hl7:processingModeCode code="T"/><hl7:acceptAckCode code="AL"/>' +
     '<hl7:receiver typeCode="RCV"><hl7:device classCode="DEV" determinerCode="INSTANCE"><hl7:id root="1.2.250.1.213.4.1.1"/></hl7:device></hl7:receiver>' +
-    `<hl7:sender typeCode="SND"><hl7:device classCode="DEV" determinerCode="INSTANCE"><hl7:id root="${escapeAttr(options.senderOid)}"/></hl7:device></hl7:sender>` +
+    `<hl7:sender typeCode="SND"><hl7:device classCode="DEV" determinerCode="INSTANCE"><hl7:id root="${escapeAttribute(options.senderOid)}"/></hl7:device></hl7:sender>` +
     '<hl7:controlActProcess classCode="CACT" moodCode="EVN">' +
     '<hl7:code code="PRPA_TE201307UV02" codeSystem="2.16.840.1.113883.1.6"/>' +
     '<hl7:reasonCode code="TEST_EXST" codeSystem="1.2.250.1.213.1.1.4.11"/>' +
-    '<hl7:queryByParameter><hl7:queryId root="1.2.250.1.213.1.1.1.1" extension="' + escapeAttr(id) + '"/>' +
+    '<hl7:queryByParameter><hl7:queryId root="1.2.250.1.213.1.1.1.1" extension="' + escapeAttribute(id) + '"/>' +
     '<hl7:statusCode code="new"/><hl7:responsePriorityCode code="I"/>' +
     '<hl7:parameterList><hl7:livingSubjectId>' +
-    `<hl7:value root="${escapeAttr(request.oid)}" extension="${escapeAttr(request.matricule)}"/>` +
+    `<hl7:value root="${escapeAttribute(request.oid)}" extension="${escapeAttribute(request.matricule)}"/>` +
     '<hl7:semanticsText>LivingSubject.id</hl7:semanticsText>' +
     '</hl7:livingSubjectId></hl7:parameterList></hl7:queryByParameter>' +
     '</hl7:controlActProcess></hl7:PRPA_IN201307UV02>'
@@ -84,7 +85,7 @@ export function buildTd02Response(answer: Td02Answer): string {
     `status="${answer.status}"`,
     `treatingPhysician="${answer.treatingPhysician}"`,
     `authorization="${answer.authorization}"`,
-    ...(answer.closedOn ? [`closedOn="${escapeAttr(answer.closedOn)}"`] : []),
+    ...(answer.closedOn ? [`closedOn="${escapeAttribute(answer.closedOn)}"`] : []),
   ].join(' ');
   return `<sbx:Td02Response xmlns:sbx="${TD02_SANDBOX_NS}" ${attrs}>${answer.closingReason ? `<sbx:closingReason>${escapeText(answer.closingReason)}</sbx:closingReason>` : ''}</sbx:Td02Response>`;
 }

@@ -17,7 +17,8 @@ import type { Element } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
 import { fail, ok, type Result } from '../../formats/result.ts';
 import { childElements, firstChildElement, parseXml, textOf } from '../../formats/soap/index.ts';
-import { escapeAttr, escapeText, HL7V3_NS, SAML_NS } from './wire.ts';
+import { escapeAttribute, escapeText } from '../../formats/xml.ts';
+import { DS_NS, HL7V3_NS, SAML_NS } from './wire.ts';
 
 export const VIHF_ATTRIBUTE = {
   version: 'VIHF_Version',
@@ -112,7 +113,7 @@ export function rfc2253(subject: string): string {
 }
 
 const attribute = (name: string, values: string[]): string =>
-  `<saml2:Attribute Name="${escapeAttr(name)}">${values.map((v) => `<saml2:AttributeValue>${v}</saml2:AttributeValue>`).join('')}</saml2:Attribute>`;
+  `<saml2:Attribute Name="${escapeAttribute(name)}">${values.map((v) => `<saml2:AttributeValue>${v}</saml2:AttributeValue>`).join('')}</saml2:Attribute>`;
 const textValue = (s: string): string => escapeText(s);
 
 /** Builds and signs the VIHF assertion. Throws only on an unusable key (a configuration error). */
@@ -124,7 +125,7 @@ export function buildVihf(input: VihfInput, signer: VihfSigner): string {
   const issuer = rfc2253(new X509Certificate(signer.cert).subject);
   const actor = input.actor;
   const roles = actor.roles.map((r) =>
-    `<Role xmlns="${HL7V3_NS}" xsi:type="CE" code="${escapeAttr(r.code)}" codeSystem="${escapeAttr(r.codeSystem)}"${r.displayName ? ` displayName="${escapeAttr(r.displayName)}"` : ''}/>`);
+    `<Role xmlns="${HL7V3_NS}" xsi:type="CE" code="${escapeAttribute(r.code)}" codeSystem="${escapeAttribute(r.codeSystem)}"${r.displayName ? ` displayName="${escapeAttribute(r.displayName)}"` : ''}/>`);
   const attributes = [
     attribute(VIHF_ATTRIBUTE.version, [textValue(input.version ?? '3.0')]),
     attribute(VIHF_ATTRIBUTE.authMode, [textValue(actor.authMode ?? 'INDIRECTE')]),
@@ -132,7 +133,7 @@ export function buildVihf(input: VihfInput, signer: VihfSigner): string {
     attribute(VIHF_ATTRIBUTE.sector, [textValue(`${input.structure.sector}^1.2.250.1.71.4.2.4`)]),
     attribute(VIHF_ATTRIBUTE.subjectId, [textValue(actor.subjectName)]),
     attribute(VIHF_ATTRIBUTE.role, roles),
-    attribute(VIHF_ATTRIBUTE.purposeOfUse, [`<PurposeOfUse xmlns="${HL7V3_NS}" xsi:type="CE" code="${escapeAttr(actor.purposeOfUse ?? 'normal')}" codeSystem="1.2.250.1.213.1.1.4.248"/>`]),
+    attribute(VIHF_ATTRIBUTE.purposeOfUse, [`<PurposeOfUse xmlns="${HL7V3_NS}" xsi:type="CE" code="${escapeAttribute(actor.purposeOfUse ?? 'normal')}" codeSystem="1.2.250.1.213.1.1.4.248"/>`]),
     ...(input.patientId ? [attribute(VIHF_ATTRIBUTE.resourceId, [textValue(input.patientId)])] : []),
     attribute(VIHF_ATTRIBUTE.resourceUrn, ['urn:dmp']),
     attribute(VIHF_ATTRIBUTE.lpsName, [textValue(input.software.name)]),
@@ -198,11 +199,11 @@ export const vihfProblemOf = (field: string): VihfProblem => (field.replace(/^VI
  * failure's field is `VIHF:<problem>` and its rule says what is wrong.
  */
 export function verifyVihf(documentXml: string, assertion: Element, options: VerifyVihfOptions): Result<VihfFacts> {
-  const signature = childElements(assertion, 'http://www.w3.org/2000/09/xmldsig#', 'Signature')[0];
+  const signature = childElements(assertion, DS_NS, 'Signature')[0];
   if (!signature) return problem('invalid', 'saml2:Assertion: ds:Signature missing');
   const id = assertion.getAttribute('ID');
   if (!id) return problem('invalid', 'saml2:Assertion@ID missing');
-  const pem = SignedXml.getCertFromKeyInfo((firstChildElement(signature, 'http://www.w3.org/2000/09/xmldsig#', 'KeyInfo') ?? null) as unknown as Node | null);
+  const pem = SignedXml.getCertFromKeyInfo((firstChildElement(signature, DS_NS, 'KeyInfo') ?? null) as unknown as Node | null);
   if (!pem) return problem('invalid', 'ds:KeyInfo: X509Certificate missing');
   let cert: X509Certificate;
   try {

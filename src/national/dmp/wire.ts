@@ -8,6 +8,7 @@
  */
 import type { Element } from '@xmldom/xmldom';
 import { fail, ok, type Result } from '../../formats/result.ts';
+import { escapeAttribute, escapeText } from '../../formats/xml.ts';
 import { SOAP12_NS, WSA_NS, childElements, firstChildElement, textOf } from '../../formats/soap/index.ts';
 
 export const XDSB_NS = 'urn:ihe:iti:xds-b:2007';
@@ -73,9 +74,6 @@ export { INS_OID } from '../../formats/ins/index.ts';
 
 // ---- escaping ---------------------------------------------------------------------------------
 
-export const escapeText = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-export const escapeAttr = (s: string): string =>
-  escapeText(s).replace(/"/g, '&quot;').replace(/\t/g, '&#9;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;');
 /** Removes the XML declaration of a document so that it can be embedded. */
 export const stripDeclaration = (xml: string): string => xml.replace(/^\uFEFF?\s*<\?xml[^?]*\?>\s*/, '');
 
@@ -135,7 +133,7 @@ export interface RegistryErrorFacts {
 export function registryErrorList(errors: RegistryErrorFacts[]): string {
   if (errors.length === 0) return '';
   const items = errors.map((e) =>
-    `<rs:RegistryError errorCode="${escapeAttr(e.errorCode)}" codeContext="${escapeAttr(e.codeContext)}" severity="${escapeAttr(e.severity ?? ERROR_SEVERITY)}"${e.location ? ` location="${escapeAttr(e.location)}"` : ''}/>`);
+    `<rs:RegistryError errorCode="${escapeAttribute(e.errorCode)}" codeContext="${escapeAttribute(e.codeContext)}" severity="${escapeAttribute(e.severity ?? ERROR_SEVERITY)}"${e.location ? ` location="${escapeAttribute(e.location)}"` : ''}/>`);
   return `<rs:RegistryErrorList>${items.join('')}</rs:RegistryErrorList>`;
 }
 

@@ -13,6 +13,7 @@
 import { simpleParser, type AddressObject } from 'mailparser';
 import { parseCda, type CdaDocument } from '../../formats/cda/index.ts';
 import { describeError } from '../../formats/result.ts';
+import { uniqueIdOf } from '../../formats/xds/index.ts';
 import { readXdmArchive, type XdmContent } from '../../formats/xdm/index.ts';
 import { normaliseAddress } from './addresses.ts';
 import { hasQualifiedIns, X_MSS, XDM_SUBJECT_PREFIX } from './headers.ts';
@@ -154,7 +155,7 @@ export async function readReceivedMessage(raw: Buffer): Promise<ReceivedMessage>
     const read = parseCda(new TextDecoder().decode(d.bytes));
     if (read.ok) {
       cda.document = read.value.document;
-      cda.uniqueId ??= read.value.document.id.extension ? `${read.value.document.id.root}^${read.value.document.id.extension}` : read.value.document.id.root;
+      cda.uniqueId ??= uniqueIdOf(read.value.document.id);
     } else {
       cda.problem = describeError(read.error);
       problems.push(`${d.path}: ${cda.problem}`);

@@ -20,6 +20,7 @@
  * wrong type, no PID, no TXA-12, no document, undecodable document, contradictory action.
  */
 import { parseCda } from '../../cda/index.ts';
+import { uniqueIdOf } from '../../xds/document-entry.ts';
 import { fail, ok, type Result } from '../../result.ts';
 import { readCwe, readHd, type CWE, type EI, type HD, type XCN, type XON } from '../datatypes.ts';
 import { error, warning, type Issue } from '../issue.ts';
@@ -145,7 +146,6 @@ const STATUS_OF_ACTION: Record<DocumentAction, string> = { new: 'F', replace: 'C
 const ORDER_OF_ACTION: Record<DocumentAction, string> = { new: 'NW', replace: 'RO', delete: 'CA' };
 
 /** XDS uniqueId of a CDA id — the same rule as formats/xds `uniqueIdOf` (documents.md §6). */
-const uniqueIdOf = (id: { root: string; extension?: string }): string => (id.extension ? `${id.root}^${id.extension}` : id.root);
 
 const ROUTING_FLAGS: ReadonlySet<MetaDmpMssCode> = new Set(['DESTDMP', 'DESTMSSANTEPS', 'DESTMSSANTEPAT', 'ACK_RECEPTION', 'ACK_LECTURE_MSS']);
 
