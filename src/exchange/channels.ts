@@ -10,7 +10,8 @@
  *   `X-MSS-MES: FIN`), the CDA in an IHE XDM archive and the PDF beside it.
  * - Annuaire Santé: a professional's MSSanté address, the personal one first.
  */
-import { parseCda } from '../formats/cda/index.ts';
+import { parseCda, type CdaHeader } from '../formats/cda/index.ts';
+import { ok, type Result } from '../formats/result.ts';
 import { deriveDocumentEntry, type VisibilityFlag, type XdsAuthor, type XdsCode } from '../formats/xds/index.ts';
 import type { AnnuaireClient } from '../national/annuaire/index.ts';
 import { DmpError, type DmpClient } from '../national/dmp/index.ts';
@@ -18,6 +19,13 @@ import { MssanteError, type MssanteClient } from '../national/mssante/index.ts';
 import type { DirectoryPort, DmpPort, MailPort, OutgoingDocument } from './service.ts';
 
 const bytesOf = (document: OutgoingDocument): Uint8Array => Buffer.from(document.cda, 'utf8');
+
+/** The CDA header read at routing (parsed again only for documents routed before it was kept). */
+function headerOf(document: OutgoingDocument): Result<CdaHeader> {
+  if (document.header) return ok(document.header);
+  const parsed = parseCda(document.cda);
+  return parsed.ok ? ok(parsed.value.document) : parsed;
+}
 
 function visibilityOf(document: OutgoingDocument): VisibilityFlag[] {
   const c = document.confidentiality;
@@ -31,10 +39,10 @@ function visibilityOf(document: OutgoingDocument): VisibilityFlag[] {
 export function dmpChannel(client: DmpClient, options: { contentTypeCode: XdsCode; institution: string }): DmpPort {
   return {
     async publish(document) {
-      const parsed = parseCda(document.cda);
-      if (!parsed.ok) throw new DmpError('invalid_request', `CDA illisible : ${parsed.error.field} : ${parsed.error.rule}`);
+      const header = headerOf(document);
+      if (!header.ok) throw new DmpError('invalid_request', `CDA illisible : ${header.error.field} : ${header.error.rule}`);
       const bytes = bytesOf(document);
-      const entry = deriveDocumentEntry(parsed.value.document, bytes, { visibility: visibilityOf(document) });
+      const entry = deriveDocumentEntry(header.value, bytes, { visibility: visibilityOf(document) });
       if (!entry.ok) throw new DmpError('invalid_request', `Métadonnées XDS : ${entry.error.field} : ${entry.error.rule}`);
       // A replacement announced outside the CDA (MDM^T10 TXA-13) replaces what the source says.
       if (document.replacesUniqueId && !entry.value.replaces) entry.value.replaces = document.replacesUniqueId;
@@ -81,7 +89,7 @@ export function mailChannel(client: MssanteClient): MailPort {
       const patient = message.kind === 'patient';
       if (patient && !document.patient.ins) throw new MssanteError('invalid_sending', 'La messagerie patient est adressée par l’INS qualifiée : identité non qualifiée');
       const sent = await client.sendDocuments({
-        documents: [{ cda: bytesOf(document), ...(document.pdf ? { pdf: document.pdf } : {}) }],
+        documents: [{ cda: bytesOf(document), ...(document.pdf ? { pdf: document.pdf } : {}), ...(document.header ? { header: document.header } : {}) }],
         label: document.label,
         professionals: patient ? [] : [message.to],
         ...(patient ? { patientMatricule: document.patient.ins!.matricule } : {}),

@@ -24,7 +24,7 @@
  *    DMP, Z02 from the DSN; ACK_LECTURE_MSS: Z03 from the MDN), sent by zam-sender.ts.
  */
 import { eq } from 'drizzle-orm';
-import { parseCda } from '../formats/cda/index.ts';
+import { headerOf, parseCda } from '../formats/cda/index.ts';
 import {
   ackErrorFrom, blockingIssues, insIsUsable, parse, readDocumentMessage, type AckError, type DocumentMessage, type Hl7Message, type Issue,
 } from '../formats/hl7v2/index.ts';
@@ -113,7 +113,7 @@ export function createHl7DocumentHandler(): Hl7Handler {
         replacesUniqueId: doc.action === 'new' ? null : (carried.parentUniqueId ?? null),
         code: header.code.code, label: label || header.code.code, title: header.title ?? label,
         patient: outgoingPatient(header.patient, ins),
-        cda: carried.cda, pdf: null, action: doc.action === 'delete' ? 'delete' : 'publish',
+        cda: carried.cda, pdf: null, header: doc.action === 'delete' ? null : headerOf(parsed.value.document), action: doc.action === 'delete' ? 'delete' : 'publish',
         confidentiality,
       });
       const created = await recordDispatches(tx, outgoing, planned);

@@ -27,7 +27,7 @@
  * a publication whose answer was lost is found again by its uniqueId and hash (channels.ts).
  */
 import { and, asc, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
-import { parseCda, type CdaDocument } from '../formats/cda/index.ts';
+import { headerOf, parseCda, type CdaHeader } from '../formats/cda/index.ts';
 import type { Distribution, DocumentService, DocumentValidatedEvent, DocumentWithdrawnEvent } from '../record/index.ts';
 import { audit } from '../platform/audit/index.ts';
 import type { Database, Executor } from '../platform/db/index.ts';
@@ -136,7 +136,7 @@ export async function recordOutgoing(db: Executor, snapshot: OutgoingSnapshot): 
 }
 
 /** The patient of an outgoing document: the traits of the mail subject and, when qualified, the INS. */
-export function outgoingPatient(patient: CdaDocument['patient'], ins: { matricule: string; oid: string } | undefined): OutgoingDocument['patient'] {
+export function outgoingPatient(patient: CdaHeader['patient'], ins: { matricule: string; oid: string } | undefined): OutgoingDocument['patient'] {
   return {
     birthName: patient.birthName ?? '', firstGivenName: patient.firstBirthGivenName ?? '', birthDate: patient.birthDate ?? '',
     ...(ins ? { ins: { matricule: ins.matricule, oid: ins.oid } } : {}),
@@ -193,7 +193,7 @@ export function createExchangeService(deps: ExchangeDeps) {
       uniqueId: view.cdaId, setId: view.setId, version: view.version, replacesUniqueId: validated.replacesCdaId ?? null,
       code: header.code.code, label: view.typeLabel, title: view.title,
       patient: outgoingPatient(header.patient, header.patient.ins),
-      cda, pdf,
+      cda, pdf, header: headerOf(header),
       confidentiality: {
         maskedToProfessionals: view.distribution.maskedToProfessionals,
         invisibleToPatient: view.distribution.invisibleToPatient,
@@ -297,7 +297,7 @@ export function createExchangeService(deps: ExchangeDeps) {
       if (dmp.status === 'blocked' || dmp.status === 'failed') return; // never in the DMP
       const { id: _id, createdAt: _createdAt, ...copy } = published;
       // A deletion carries no document: the DMP is told which uniqueId to delete.
-      const deletion = await recordOutgoing(db, { ...copy, cda: '', pdf: null, sourceId: withdrawalOf(documentId), action: 'delete' });
+      const deletion = await recordOutgoing(db, { ...copy, cda: '', pdf: null, header: null, sourceId: withdrawalOf(documentId), action: 'delete' });
       const created = await db.transaction((tx) => recordDispatches(tx, deletion, [{ channel: 'dmp', recipient: null, status: 'pending', reason }]));
       if (created.length > 0) deps.onEnqueued?.();
     },

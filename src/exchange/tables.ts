@@ -1,4 +1,5 @@
 import { bigserial, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import type { CdaHeader } from '../formats/cda/index.ts';
 import { bytea } from '../platform/db/columns.ts';
 import { DISTRIBUTION_CHANNELS } from '../record/index.ts';
 
@@ -26,6 +27,8 @@ export const outgoingDocuments = pgTable('outgoing_documents', {
   patient: jsonb('patient').$type<{ birthName: string; firstGivenName: string; birthDate: string; ins?: { matricule: string; oid: string } }>().notNull(),
   cda: text('cda').notNull(),
   pdf: bytea('pdf'),
+  /** The CDA's header, read once when routed: the channels derive their metadata from it. Null for a deletion. */
+  header: jsonb('header').$type<CdaHeader>(),
   /** What the DMP is asked: publish (or replace, with `replacesUniqueId`), or delete `uniqueId` (ITI-57). */
   action: text('action', { enum: ['publish', 'delete'] }).notNull().default('publish'),
   /** Confidentiality choices for the DMP (MASQUE_PS, INVISIBLE_PATIENT, INVISIBLE_REPRESENTANTS_LEGAUX). */

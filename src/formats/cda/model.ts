@@ -292,6 +292,21 @@ export interface CdaDocument {
   body: CdaBody;
 }
 
+/**
+ * A document without its body's content: the header, and the body's kind and media type. What
+ * the PFI keeps of a CDA once parsed (exchange/): enough to derive its XDS metadata and its
+ * MSSanté headers and subject without reading the document again. Plain JSON.
+ */
+export type CdaHeader = Omit<CdaDocument, 'body'> & {
+  body: { kind: 'nonXml'; mediaType: NonXmlBody['mediaType'] } | { kind: Exclude<CdaBody['kind'], 'nonXml'> };
+};
+
+/** The header of a document (its body reduced to kind and media type). */
+export function headerOf(document: CdaDocument): CdaHeader {
+  const { body, ...header } = document;
+  return { ...header, body: body.kind === 'nonXml' ? { kind: 'nonXml', mediaType: body.mediaType } : { kind: body.kind } };
+}
+
 /** Well-known OIDs of the CI-SIS header. */
 export const OID = {
   hl7France: '2.16.840.1.113883.2.8.2.1',

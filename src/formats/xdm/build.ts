@@ -16,7 +16,7 @@
  * streams; pure otherwise (no I/O). Never throws.
  */
 import { deriveDocumentEntry, type DeriveOptions, type DocumentEntry, type SubmissionSetInput } from '../xds/index.ts';
-import { parseCda } from '../cda/index.ts';
+import { parseCda, type CdaHeader } from '../cda/index.ts';
 import { fail, ok, type Result } from '../result.ts';
 import { documentFileName, subsetPath, XDM_INDEX, XDM_METADATA, XDM_README, XDM_SUBSET } from './layout.ts';
 import { buildXdmMetadata } from './metadata.ts';
@@ -150,15 +150,19 @@ export async function buildXdmArchive(input: XdmArchiveInput): Promise<Result<Xd
 }
 
 /**
- * One XDM document from the exact bytes of a CDA: parses it and derives its DocumentEntry
- * (documents.md §6) with the visibility flags chosen for this sending. A document without a
+ * One XDM document from the exact bytes of a CDA: derives its DocumentEntry (documents.md §6)
+ * with the visibility flags chosen for this sending, from `header` when the caller already read
+ * it (it must be these bytes' header), else by parsing the bytes. A document without a
  * qualified INS (MSSanté allows it) gets the IPP as patientId (`…^^^&<OID>&ISO^PI`).
  */
-export function xdmDocumentFromCda(bytes: Uint8Array, options: DeriveOptions = {}): Result<XdmDocument> {
+export function xdmDocumentFromCda(bytes: Uint8Array, options: DeriveOptions & { header?: CdaHeader } = {}): Result<XdmDocument> {
   if (!(bytes instanceof Uint8Array)) return fail('cda', 'bytes are required');
-  const parsed = parseCda(new TextDecoder().decode(bytes));
-  if (!parsed.ok) return parsed;
-  const cda = parsed.value.document;
+  let cda = options.header;
+  if (!cda) {
+    const parsed = parseCda(new TextDecoder().decode(bytes));
+    if (!parsed.ok) return parsed;
+    cda = parsed.value.document;
+  }
   const ipp = cda.patient.ipp;
   if (cda.patient.ins || !ipp?.extension) {
     const entry = deriveDocumentEntry(cda, bytes, options);

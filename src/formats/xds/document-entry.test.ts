@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildCda, parseCda, PRODUCED_DOCUMENT_TYPE_KEYS, type CdaDocument } from '../cda/index.ts';
+import { buildCda, headerOf, parseCda, PRODUCED_DOCUMENT_TYPE_KEYS, type CdaDocument } from '../cda/index.ts';
 import { PAT_TROIS_UNQUALIFIED, sampleDocument } from '../../../test/support/cda.ts';
 import { fixturesDir } from '../../../test/support/fixtures.ts';
 import { deriveDocumentEntry, toXdsTime } from './document-entry.ts';
@@ -33,6 +33,14 @@ describe('XDS DocumentEntry from a CDA', () => {
     expect(e.sourcePatientInfo[0]).toMatch(/^PID-5\|PAT-TROIS\^DOMINIQUE/);
     expect(e.authors[0]!.person).toMatch(/\^\^\^&1\.2\.250\.1\.71\.4\.2\.1&ISO\^D\^\^\^IDNPS$/);
     expect(e.authors[0]!.institutions[0]).toMatch(/IDNST\^\^\^1\d{9}$/);
+  });
+
+  it.each(PRODUCED_DOCUMENT_TYPE_KEYS)('derives the same metadata of a %s from its header alone, kept as JSON (what the PFI stores when routing)', (type) => {
+    const { cda, bytes } = built(sampleDocument(type));
+    const header = JSON.parse(JSON.stringify(headerOf(cda))) as ReturnType<typeof headerOf>;
+    expect(header.body).toEqual(cda.body.kind === 'nonXml' ? { kind: 'nonXml', mediaType: cda.body.mediaType } : { kind: cda.body.kind });
+    expect(JSON.stringify(header).length).toBeLessThan(20_000);
+    expect(deriveDocumentEntry(header, bytes, { visibility: ['MASQUE_PS'] })).toEqual(deriveDocumentEntry(cda, bytes, { visibility: ['MASQUE_PS'] }));
   });
 
   it('refuses a document without the qualified INS (the DMP needs it)', () => {

@@ -4,7 +4,7 @@
  * computed from its header and its bytes. Pure: the caller passes the exact CDA bytes.
  */
 import { createHash } from 'node:crypto';
-import type { Author, CdaDocument, Identifier, Professional } from '../cda/index.ts';
+import type { Author, CdaHeader, Identifier, Professional } from '../cda/index.ts';
 import { fail, ok, type Result } from '../result.ts';
 import { classCodeFor, formatCodeFor, lookup, type ValueSetId } from '../terminology/index.ts';
 
@@ -119,7 +119,7 @@ export interface DeriveOptions {
 }
 
 /** Derives the DocumentEntry of `cda` whose exact serialised bytes are `bytes`. */
-export function deriveDocumentEntry(cda: CdaDocument, bytes: Uint8Array, options: DeriveOptions = {}): Result<DocumentEntry> {
+export function deriveDocumentEntry(cda: CdaHeader, bytes: Uint8Array, options: DeriveOptions = {}): Result<DocumentEntry> {
   const ins = cda.patient.ins;
   if (!ins) return fail('recordTarget.patientRole.id', 'a document for the DMP needs the qualified INS of the patient');
   const typeCode = coded('JDV_J07', cda.code, 'code');

@@ -2,7 +2,7 @@
  * MSSanté message conventions (mssante.md §4, §4.1): the `XDM/1.0/DDM+` subject and the
  * X-MSS-* headers of REF2 §3.8 (ECO.2.4.1–2.4.3, ECO.2.2.8).
  */
-import type { CdaDocument } from '../../formats/cda/index.ts';
+import type { CdaHeader } from '../../formats/cda/index.ts';
 
 export const X_MSS = {
   /** `code` of each CDA in the XDM, comma-separated; omitted without CDA (ECO.2.4.1). */
@@ -27,20 +27,20 @@ function frenchDate(iso: string | undefined): string {
 const clean = (s: string | undefined): string => (s ?? '').replace(/[\r\n\t]+/g, ' ').replace(/\s+/g, ' ').trim();
 
 /** `XDM/1.0/DDM+<libellé> <NOM> <prénom> <date de naissance>` (MSSLPS cas-usage.md). */
-export function xdmSubject(label: string, cda: CdaDocument): string {
+export function xdmSubject(label: string, cda: CdaHeader): string {
   const p = cda.patient;
   const given = p.firstBirthGivenName ?? p.birthGivenNames?.split(' ')[0];
   return `${XDM_SUBJECT_PREFIX}+${[clean(label), clean(p.birthName ?? p.usedName), clean(given), frenchDate(p.birthDate)].filter((s) => s !== '').join(' ')}`;
 }
 
 /** True when the CDA carries a qualified INS with the traits that go with it (ECO.2.4.2). */
-export function hasQualifiedIns(cda: CdaDocument): boolean {
+export function hasQualifiedIns(cda: CdaHeader): boolean {
   const p = cda.patient;
   return Boolean(p.ins?.matricule && p.ins.oid && p.birthName && (p.firstBirthGivenName || p.birthGivenNames) && p.birthDate && p.sex);
 }
 
 /** The X-MSS-* headers of a message carrying these CDA documents. */
-export function xMssHeaders(cdas: CdaDocument[], nil: string, options: { patientMayNotReply?: boolean } = {}): Record<string, string> {
+export function xMssHeaders(cdas: CdaHeader[], nil: string, options: { patientMayNotReply?: boolean } = {}): Record<string, string> {
   const headers: Record<string, string> = { [X_MSS.nil]: nil };
   if (cdas.length > 0) {
     headers[X_MSS.codeCda] = cdas.map((c) => c.code.code).join(',');

@@ -9,7 +9,7 @@
  * (recipients.ts); nothing is built when they are inconsistent.
  */
 import { randomUUID } from 'node:crypto';
-import { parseCda, type CdaDocument } from '../../formats/cda/index.ts';
+import { parseCda, type CdaHeader } from '../../formats/cda/index.ts';
 import { describeError } from '../../formats/result.ts';
 import type { SubmissionSetInput, XdsAuthor, XdsCode } from '../../formats/xds/index.ts';
 import { buildXdmArchive, XDM_ATTACHMENT_NAME, xdmDocumentFromCda, type XdmDocument } from '../../formats/xdm/index.ts';
@@ -38,6 +38,8 @@ export interface DocumentToSend {
   cda: Uint8Array;
   /** Readable rendering, attached beside the XDM and inside it. */
   pdf?: Uint8Array;
+  /** The CDA's header when the sender already read it (exchange/ keeps it): the bytes are then not parsed again. */
+  header?: CdaHeader;
 }
 
 export interface DocumentSending extends RecipientChoice {
@@ -98,8 +100,12 @@ const invalid = (problems: string[]): MssanteError =>
 export async function composeDocumentMessages(sending: DocumentSending, sender: SenderIdentity): Promise<ComposedMessage[]> {
   if (!Array.isArray(sending.documents) || sending.documents.length === 0) throw invalid(['Aucun document à envoyer.']);
   if (!sending.label?.trim()) throw invalid(['Libellé du document manquant (objet du message).']);
-  const parsed: CdaDocument[] = [];
+  const parsed: CdaHeader[] = [];
   for (const [i, d] of sending.documents.entries()) {
+    if (d.header) {
+      parsed.push(d.header);
+      continue;
+    }
     const cda = parseCda(new TextDecoder().decode(d.cda));
     if (!cda.ok) throw invalid([`Document ${i + 1} : CDA illisible (${describeError(cda.error)}).`]);
     parsed.push(cda.value.document);
@@ -111,7 +117,7 @@ export async function composeDocumentMessages(sending: DocumentSending, sender: 
 
   const documents: XdmDocument[] = [];
   for (const [i, d] of sending.documents.entries()) {
-    const x = xdmDocumentFromCda(d.cda, { visibility: checked.value.flags });
+    const x = xdmDocumentFromCda(d.cda, { visibility: checked.value.flags, header: parsed[i]! });
     if (!x.ok) throw invalid([`Document ${i + 1} : métadonnées XDS impossibles à établir (${describeError(x.error)}).`]);
     documents.push(x.value);
   }
