@@ -131,7 +131,8 @@ export async function buildXdmArchive(input: XdmArchiveInput): Promise<Result<Xd
   const subsetFiles = [
     { path: subsetPath(XDM_SUBSET, XDM_METADATA), bytes: new TextEncoder().encode(metadata.value) },
     ...input.documents.map((d, i) => ({ path: subsetPath(XDM_SUBSET, names[i]!), bytes: d.bytes })),
-    ...pdfs.map((p, i) => ({ path: subsetPath(XDM_SUBSET, pdfNames[i]!), bytes: p })),
+    // A PDF's streams are compressed already: deflating it again costs time and saves nothing.
+    ...pdfs.map((p, i) => ({ path: subsetPath(XDM_SUBSET, pdfNames[i]!), bytes: p, stored: true })),
   ];
   const listed = [
     ...input.documents.map((d, i) => ({ path: subsetPath(XDM_SUBSET, names[i]!), title: d.entry.title })),

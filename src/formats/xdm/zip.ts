@@ -14,6 +14,8 @@ import { fail, ok, type Result } from '../result.ts';
 export interface ZipInputFile {
   path: string;
   bytes: Uint8Array;
+  /** Stored as is rather than deflated (content compressed already). */
+  stored?: boolean;
 }
 
 export interface ZipLimits {
@@ -37,7 +39,7 @@ export interface ZipRead {
 
 export const DEFAULT_ZIP_LIMITS: Required<ZipLimits> = { maxEntries: 1000, maxTotalBytes: 64 * 1024 * 1024 };
 
-/** Builds a ZIP archive (deflate) of `files`, in the order given; `mtime` stamps every entry. */
+/** Builds a ZIP archive (deflate, unless a file is `stored`) of `files`, in the order given; `mtime` stamps every entry. */
 export function writeZip(files: ZipInputFile[], mtime: Date): Promise<Result<Uint8Array>> {
   return new Promise((resolve) => {
     try {
@@ -46,7 +48,7 @@ export function writeZip(files: ZipInputFile[], mtime: Date): Promise<Result<Uin
       zip.outputStream.on('data', (c: Buffer) => chunks.push(c));
       zip.outputStream.on('error', (e: Error) => resolve(fail('zip', `cannot write the archive: ${e.message}`)));
       zip.outputStream.on('end', () => resolve(ok(new Uint8Array(Buffer.concat(chunks)))));
-      for (const f of files) zip.addBuffer(Buffer.from(f.bytes), f.path, { mtime, compress: true });
+      for (const f of files) zip.addBuffer(Buffer.from(f.bytes), f.path, { mtime, compress: f.stored !== true });
       zip.end();
     } catch (error) {
       resolve(fail('zip', `cannot write the archive: ${error instanceof Error ? error.message : String(error)}`));
