@@ -129,7 +129,8 @@ const jobFor = (outgoing: OutgoingHeader, dispatch: Dispatch): EnqueueOptions =>
  * (source, sourceId) wins, and a re-run routes exactly what was snapshotted.
  */
 export async function recordOutgoing(db: Executor, snapshot: OutgoingSnapshot): Promise<OutgoingHeader> {
-  await db.insert(outgoingDocuments).values(snapshot).onConflictDoNothing();
+  const [inserted] = await db.insert(outgoingDocuments).values(snapshot).onConflictDoNothing().returning(OUTGOING_HEADER);
+  if (inserted) return inserted;
   const [outgoing] = await db.select(OUTGOING_HEADER).from(outgoingDocuments)
     .where(and(eq(outgoingDocuments.source, snapshot.source), eq(outgoingDocuments.sourceId, snapshot.sourceId)));
   return outgoing!;
@@ -152,7 +153,7 @@ export async function recordDispatches(tx: Executor, outgoing: OutgoingHeader, p
   const rows = await tx.insert(dispatches).values(plan.map((p) => ({
     outgoingId: outgoing.id, channel: p.channel, recipient: p.recipient ?? '', status: p.status, reason: p.reason ?? null,
   }))).onConflictDoNothing().returning();
-  for (const row of rows) await addEvent(tx, row.id, row.status, row.reason ?? undefined);
+  if (rows.length > 0) await tx.insert(dispatchEvents).values(rows.map((r) => ({ dispatchId: r.id, status: r.status, detail: r.reason })));
   await enqueueAll(tx, rows.filter((r) => r.status === 'pending').map((r) => jobFor(outgoing, r)));
   return rows;
 }
@@ -221,30 +222,57 @@ export function createExchangeService(deps: ExchangeDeps) {
     return { dispatch, outgoing };
   }
 
+  /**
+   * A dispatch's new status with its history event, in one statement (atomic without a
+   * transaction); a source that listens hears of it in the same transaction.
+   */
   async function setStatus(dispatch: Dispatch, outgoing: OutgoingHeader, status: Dispatch['status'], changes: Partial<Dispatch>, detail?: string, receipt?: 'dsn' | 'mdn'): Promise<void> {
+    const at = new Date();
+    const update = db.update(dispatches).set({ ...changes, status, updatedAt: at }).where(eq(dispatches.id, dispatch.id)).returning({ id: dispatches.id });
+    const write = (tx: Executor): Promise<unknown> => tx.execute(sql`
+      with changed as (${update.getSQL()})
+      insert into ${dispatchEvents} (dispatch_id, status, detail) select id, ${status}, ${detail ?? null} from changed`);
+    const onStatus = deps.sources?.[outgoing.source]?.onStatus;
+    if (!onStatus) {
+      await write(db);
+      return;
+    }
     await db.transaction(async (tx) => {
-      const at = new Date();
-      await tx.update(dispatches).set({ ...changes, status, updatedAt: at }).where(eq(dispatches.id, dispatch.id));
-      await addEvent(tx, dispatch.id, status, detail);
-      await deps.sources?.[outgoing.source]?.onStatus?.(tx, {
+      await write(tx);
+      await onStatus(tx, {
         dispatch, outgoing, status, at, ...(changes.errorCode ? { errorCode: changes.errorCode } : {}), ...(changes.reason ? { reason: changes.reason } : {}), ...(receipt ? { receipt } : {}),
       });
     });
   }
 
+  /**
+   * Counts one more attempt of a pending dispatch and reads what its channel sends: the DMP
+   * takes the CDA alone (its PDF is inside), mail carries the PDF beside it too. Undefined when
+   * the dispatch is no longer pending (already sent, blocked or failed: nothing to do).
+   */
+  async function startAttempt(dispatchId: string): Promise<{ dispatch: Dispatch; outgoing: OutgoingDocument } | undefined> {
+    const [dispatch] = await db.update(dispatches).set({ attempts: sql`${dispatches.attempts} + 1`, updatedAt: new Date() })
+      .where(and(eq(dispatches.id, dispatchId), eq(dispatches.status, 'pending'))).returning();
+    if (!dispatch) {
+      await loadDispatch(dispatchId); // throws when it does not exist at all
+      return undefined;
+    }
+    const [outgoing] = dispatch.channel === 'dmp'
+      ? await db.select({ ...OUTGOING_HEADER, cda: outgoingDocuments.cda }).from(outgoingDocuments).where(eq(outgoingDocuments.id, dispatch.outgoingId))
+      : await db.select().from(outgoingDocuments).where(eq(outgoingDocuments.id, dispatch.outgoingId));
+    if (!outgoing) throw new PermanentJobError(`document sortant ${dispatch.outgoingId} introuvable`);
+    return { dispatch, outgoing: { pdf: null, ...outgoing } };
+  }
+
   /** One attempt of a channel; failures are recorded, then retried or dead-lettered by the outbox. */
   async function attempt(job: Job, send: (dispatch: Dispatch, outgoing: OutgoingDocument) => Promise<Partial<Dispatch>>, done: Dispatch['status']): Promise<void> {
     const { dispatchId } = job.payload as { dispatchId: string };
-    const { dispatch, outgoing } = await loadDispatch(dispatchId);
-    if (dispatch.status !== 'pending') return; // already sent, blocked or failed: nothing to do
-    await db.update(dispatches).set({ attempts: sql`${dispatches.attempts} + 1`, updatedAt: new Date() }).where(eq(dispatches.id, dispatchId));
+    const started = await startAttempt(dispatchId);
+    if (!started) return;
+    const { dispatch, outgoing } = started;
     let result: Partial<Dispatch>;
     try {
-      // The DMP takes the CDA alone (its PDF is inside); mail carries the PDF beside it too.
-      const [content] = dispatch.channel === 'dmp'
-        ? await db.select({ cda: outgoingDocuments.cda }).from(outgoingDocuments).where(eq(outgoingDocuments.id, outgoing.id))
-        : await db.select({ cda: outgoingDocuments.cda, pdf: outgoingDocuments.pdf }).from(outgoingDocuments).where(eq(outgoingDocuments.id, outgoing.id));
-      result = await send(dispatch, { pdf: null, ...outgoing, ...content! });
+      result = await send(dispatch, outgoing);
     } catch (error) {
       const failure = asFailure(error);
       const last = job.attempts >= job.maxAttempts;
