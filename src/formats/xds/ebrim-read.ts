@@ -152,10 +152,15 @@ function readEntry(eo: Element, field: string): RegisteredEntry {
   return entry;
 }
 
-function read(xml: string): Result<SubmitObjectsRequestFacts> {
-  const doc = parseXml(xml, 'SubmitObjectsRequest');
-  if (!doc.ok) return doc;
-  const root = doc.value.documentElement!;
+function read(xml: string | Element): Result<SubmitObjectsRequestFacts> {
+  let root: Element;
+  if (typeof xml === 'string') {
+    const doc = parseXml(xml, 'SubmitObjectsRequest');
+    if (!doc.ok) return doc;
+    root = doc.value.documentElement!;
+  } else {
+    root = xml;
+  }
   if (root.namespaceURI !== LCM_NS || root.localName !== 'SubmitObjectsRequest') {
     return fail('SubmitObjectsRequest', `root element must be {${LCM_NS}}SubmitObjectsRequest`);
   }
@@ -213,8 +218,8 @@ function read(xml: string): Result<SubmitObjectsRequestFacts> {
   return ok({ submissionSet, entries, associations });
 }
 
-/** Reads the submission set, DocumentEntries and associations of an ITI-41 request. */
-export function readSubmitObjectsRequest(xml: string): Result<SubmitObjectsRequestFacts> {
+/** Reads the submission set, DocumentEntries and associations of an ITI-41 request (its XML, or its element already parsed). */
+export function readSubmitObjectsRequest(xml: string | Element): Result<SubmitObjectsRequestFacts> {
   try {
     return read(xml);
   } catch (error) {

@@ -5,7 +5,7 @@
  * with its `signs` association (dmp.md §5.4). An entry with `replacesEntryUuid` is a
  * replacement (RPLC, dmp.md §5.5).
  */
-import { XMLSerializer, type Element } from '@xmldom/xmldom';
+import type { Element } from '@xmldom/xmldom';
 import { fail, ok, type Result } from '../../formats/result.ts';
 import { childElements, cidUrl, contentIdOfHref, firstChildElement, textOf, XOP_NS, type MtomAttachment, type MtomPart } from '../../formats/soap/index.ts';
 import { ASSOCIATION_TYPE, buildSubmitObjectsRequest, LCM_NS, readSubmitObjectsRequest, type DocumentEntry, type SubmissionSetInput, type SubmitObjectsRequestFacts } from '../../formats/xds/index.ts';
@@ -81,7 +81,7 @@ export function readIti41Request(payload: Element, attachments: ReadonlyMap<stri
   if (payload.namespaceURI !== XDSB_NS || payload.localName !== 'ProvideAndRegisterDocumentSetRequest') return fail('soap:Body', 'xdsb:ProvideAndRegisterDocumentSetRequest expected');
   const submitObjects = firstChildElement(payload, LCM_NS, 'SubmitObjectsRequest');
   if (!submitObjects) return fail('ProvideAndRegisterDocumentSetRequest', 'lcm:SubmitObjectsRequest required');
-  const facts = readSubmitObjectsRequest(new XMLSerializer().serializeToString(submitObjects));
+  const facts = readSubmitObjectsRequest(submitObjects);
   if (!facts.ok) return facts;
   const documents = new Map<string, Uint8Array>();
   for (const [i, d] of childElements(payload, XDSB_NS, 'Document').entries()) {
