@@ -7,13 +7,11 @@
  * - an `intendedRecipient` slot on the submission set, one XTN per e-mail recipient
  *   (`||^^Internet^<address>`, ITI TF-3 §4.2.3.3.10), when recipients are given.
  *
- * The slots are inserted into the DOM of the built request, before any other child (rim.xsd
- * puts Slot first), so that there is one ebRIM builder in the code base.
+ * The builder writes these slots before any other child (rim.xsd puts Slot first), so that
+ * there is one ebRIM builder in the code base.
  */
-import { XMLSerializer, type Document, type Element } from '@xmldom/xmldom';
-import { buildSubmitObjectsRequest, RIM_NS, type SubmitObjectsRequestInput } from '../xds/index.ts';
-import { fail, ok, type Result } from '../result.ts';
-import { isElement, parseXml } from '../xml.ts';
+import { buildSubmitObjectsRequest, type SubmitObjectsRequestInput } from '../xds/index.ts';
+import { fail, type Result } from '../result.ts';
 
 export interface XdmMetadataInput extends SubmitObjectsRequestInput {
   /** File name of each entry, same order as `entries` (relative to the subset folder). */
@@ -23,25 +21,6 @@ export interface XdmMetadataInput extends SubmitObjectsRequestInput {
 }
 
 const ADDRESS = /^[^\s@<>()[\]\\,;:"|^&~]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/;
-
-function prependSlot(doc: Document, owner: Element, name: string, values: string[]): void {
-  const slot = doc.createElementNS(RIM_NS, 'rim:Slot');
-  slot.setAttribute('name', name);
-  const list = doc.createElementNS(RIM_NS, 'rim:ValueList');
-  for (const v of values) {
-    const value = doc.createElementNS(RIM_NS, 'rim:Value');
-    value.appendChild(doc.createTextNode(v));
-    list.appendChild(value);
-  }
-  slot.appendChild(list);
-  owner.insertBefore(slot, owner.firstChild);
-}
-
-function rimChildren(parent: Element, localName: string): Element[] {
-  const out: Element[] = [];
-  for (let n = parent.firstChild; n; n = n.nextSibling) if (isElement(n) && n.namespaceURI === RIM_NS && n.localName === localName) out.push(n);
-  return out;
-}
 
 /** Builds METADATA.XML; an error names the input field. */
 export function buildXdmMetadata(input: XdmMetadataInput): Result<string> {
@@ -53,25 +32,14 @@ export function buildXdmMetadata(input: XdmMetadataInput): Result<string> {
   for (const [i, r] of recipients.entries()) {
     if (typeof r !== 'string' || !ADDRESS.test(r)) return fail(`intendedRecipients[${i}]`, 'must be an e-mail address');
   }
-  const built = buildSubmitObjectsRequest(input);
-  if (!built.ok) return built;
-  const dom = parseXml(built.value, 'METADATA.XML');
-  if (!dom.ok) return dom;
-  const list = rimChildren(dom.value.documentElement!, 'RegistryObjectList')[0];
-  if (!list) return fail('METADATA.XML', 'RegistryObjectList missing from the built request');
-  const objects = rimChildren(list, 'ExtrinsicObject');
-  const ids = input.entries.map((e) => e.entryUuid);
   for (const [i, uri] of input.uris.entries()) {
     if (typeof uri !== 'string' || !/^[A-Za-z0-9_.-]{1,128}$/.test(uri)) return fail(`uris[${i}]`, 'must be a plain relative file name');
-    const object = objects.find((o) => o.getAttribute('id') === ids[i]);
-    if (!object) return fail(`entries[${i}]`, 'ExtrinsicObject not found in the built request');
-    prependSlot(dom.value, object, 'URI', [uri]);
   }
-  if (recipients.length > 0) {
-    const pkg = rimChildren(list, 'RegistryPackage')[0];
-    if (!pkg) return fail('METADATA.XML', 'RegistryPackage missing from the built request');
-    prependSlot(dom.value, pkg, 'intendedRecipient', recipients.map((r) => `||^^Internet^${r}`));
-  }
-  const xml = new XMLSerializer().serializeToString(dom.value);
-  return ok(xml.startsWith('<?xml') ? xml : `<?xml version="1.0" encoding="UTF-8"?>${xml}`);
+  return buildSubmitObjectsRequest({
+    ...input,
+    submissionSet: recipients.length > 0
+      ? { ...input.submissionSet, slots: { intendedRecipient: recipients.map((r) => `||^^Internet^${r}`), ...input.submissionSet.slots } }
+      : input.submissionSet,
+    entries: input.entries.map((e, i) => ({ ...e, slots: { URI: [input.uris[i]!], ...e.slots } })),
+  });
 }

@@ -38,6 +38,8 @@ export interface SubmissionSetInput {
   /** Defaults to the entries' patientId (they must all share it). */
   patientId?: string;
   title?: string;
+  /** Slots written before the standard ones (XDM: `intendedRecipient`). */
+  slots?: Record<string, string[]>;
 }
 
 export interface SubmittedEntry {
@@ -52,6 +54,8 @@ export interface SubmittedEntry {
    */
   logicalId?: string;
   previousVersion?: string;
+  /** Slots written before the standard ones (XDM: `URI`). */
+  slots?: Record<string, string[]>;
 }
 
 /** An association beyond the HasMember/RPLC ones the builder writes itself (signs, UpdateAvailabilityStatus…). */
@@ -210,12 +214,23 @@ function authorClassification(ctx: Context, scheme: string, classifiedObject: st
   );
 }
 
-function extrinsicObject(ctx: Context, id: string, e: DocumentEntry, field: string, logicalId?: string): string {
+/** Caller's slots, in order, checked as the standard ones. */
+function extraSlots(slots: Record<string, string[]> | undefined, field: string): string[] {
+  if (slots === undefined) return [];
+  if (typeof slots !== 'object' || slots === null) throw new InputError(field, 'an object of value lists is required');
+  return Object.entries(slots).map(([name, values]) => {
+    if (!Array.isArray(values)) throw new InputError(`${field}.${name}`, 'a list is required');
+    return slot(text(name, field), values.map((v, i) => text(v, `${field}.${name}[${i}]`)));
+  });
+}
+
+function extrinsicObject(ctx: Context, id: string, e: DocumentEntry, field: string, logicalId?: string, leading: string[] = []): string {
   if (typeof e !== 'object' || e === null) throw new InputError(field, 'a DocumentEntry is required');
   const hash = text(e.hash, `${field}.hash`);
   if (!/^[0-9a-f]{40}$/i.test(hash)) throw new InputError(`${field}.hash`, 'must be the SHA-1 of the document in hexadecimal (40 digits)');
   if (typeof e.size !== 'number' || !Number.isSafeInteger(e.size) || e.size < 0) throw new InputError(`${field}.size`, 'must be a non-negative integer');
   const slots = [
+    ...leading,
     slot('creationTime', [dtm(e.creationTime, `${field}.creationTime`)]),
     slot('hash', [hash.toLowerCase()]),
     slot('languageCode', [text(e.languageCode, `${field}.languageCode`)]),
@@ -291,6 +306,7 @@ function build(input: SubmitObjectsRequestInput): string {
   });
 
   const packageChildren = [
+    ...extraSlots(ss.slots, 'submissionSet.slots'),
     slot('submissionTime', [dtm(ss.submissionTime, 'submissionSet.submissionTime')]),
     ...(ss.title !== undefined ? [nameOf(text(ss.title, 'submissionSet.title'), lang)] : []),
     authorClassification(ctx, SUBMISSION_SET.author, ssId, ss.author, 'submissionSet.author'),
@@ -305,7 +321,7 @@ function build(input: SubmitObjectsRequestInput): string {
   ];
   input.entries.forEach((s, i) => {
     const lid = s.logicalId === undefined ? undefined : entryId(s.logicalId, `entries[${i}].logicalId`);
-    objects.push(extrinsicObject(ctx, entryIds[i]!, s.entry, `entries[${i}].entry`, lid));
+    objects.push(extrinsicObject(ctx, entryIds[i]!, s.entry, `entries[${i}].entry`, lid, extraSlots(s.slots, `entries[${i}].slots`)));
   });
   input.entries.forEach((s, i) => {
     const slots = [slot('SubmissionSetStatus', ['Original'])];
@@ -324,7 +340,7 @@ function build(input: SubmitObjectsRequestInput): string {
 
   extra.forEach((a, i) => {
     if (typeof a !== 'object' || a === null) throw new InputError(`associations[${i}]`, 'an object is required');
-    const slots = Object.entries(a.slots ?? {}).map(([name, values]) => slot(text(name, `associations[${i}].slots`), values.map((v) => text(v, `associations[${i}].slots.${name}`))));
+    const slots = extraSlots(a.slots, `associations[${i}].slots`);
     objects.push(association(ctx, text(a.associationType, `associations[${i}].associationType`), entryId(a.sourceObject, `associations[${i}].sourceObject`), entryId(a.targetObject, `associations[${i}].targetObject`), slots));
   });
 
