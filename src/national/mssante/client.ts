@@ -18,6 +18,7 @@ import { AUTO_REPLY_TEST_ADDRESS } from './addresses.ts';
 import { MssanteError } from './errors.ts';
 import { xMssHeaders } from './headers.ts';
 import { composeDocumentMessages, type ComposedMessage, type DocumentSending, type SenderIdentity } from './message.ts';
+import { encodeHeaderText, mailbox, rfc5322Date, writeMultipart } from './mime.ts';
 
 export interface MssanteSmtpOptions {
   host: string;
@@ -76,6 +77,25 @@ function toError(error: unknown): MssanteError {
   return new MssanteError('transport', undefined, options);
 }
 
+/** The RFC 5322 message of a composed document message: its text, then its attachments, base64. */
+export function writeDocumentMessage(m: ComposedMessage): Buffer {
+  return writeMultipart({
+    From: mailbox(m.from.address, m.from.name),
+    To: m.to.join(', '),
+    Subject: encodeHeaderText(m.subject),
+    Date: rfc5322Date(m.date),
+    'Message-ID': m.messageId,
+    ...m.headers,
+  }, 'mixed', {}, [
+    { contentType: 'text/plain; charset=utf-8', body: Buffer.from(m.text, 'utf8') },
+    ...m.attachments.map((a) => ({
+      contentType: `${a.contentType}; name="${a.filename}"`,
+      headers: { 'Content-Disposition': `attachment; filename="${a.filename}"` },
+      body: a.content,
+    })),
+  ]);
+}
+
 export function createMssanteClient(options: MssanteClientOptions): MssanteClient {
   const { smtp, sender } = options;
   const log = options.logger;
@@ -129,14 +149,8 @@ export function createMssanteClient(options: MssanteClientOptions): MssanteClien
       const out: SentMessage[] = [];
       for (const m of messages) {
         out.push(await deliver({
-          from: from(),
-          to: m.to,
-          subject: m.subject,
-          messageId: m.messageId,
-          date: m.date,
-          text: m.text,
-          headers: m.headers,
-          attachments: m.attachments.map((a) => ({ filename: a.filename, content: a.content, contentType: a.contentType, contentTransferEncoding: 'base64' })),
+          envelope: { from: sender.address, to: m.to },
+          raw: writeDocumentMessage(m),
           dsn: dsn(m.envelopeId),
         } as Parameters<typeof transport.sendMail>[0], m.audience, m.messageId, m.envelopeId, m.documentIds));
       }

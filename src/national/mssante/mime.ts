@@ -91,8 +91,52 @@ export function parseFieldBlocks(body: Buffer | string): Array<Array<[string, st
 const CRLF = '\r\n';
 const base64Lines = (b: Buffer): string => b.toString('base64').replace(/(.{76})/g, `$1${CRLF}`);
 
-/** RFC 2047 encoded-word when the text is not ASCII. */
-export const encodeHeaderText = (s: string): string => (/^[\x20-\x7e]*$/.test(s) ? s : `=?UTF-8?B?${Buffer.from(s, 'utf8').toString('base64')}?=`);
+/**
+ * Unstructured header text: as is when ASCII, folded at spaces (RFC 5322 §2.2.3); otherwise
+ * (or when a word is too long to fold) RFC 2047 encoded-words, one per folded line, never
+ * splitting a character. Lines leave room for a header name of up to 9 characters
+ * (`Subject: `) within 78.
+ */
+export function encodeHeaderText(text: string): string {
+  if (/^[\x20-\x7e]*$/.test(text) && text.split(' ').every((word) => word.length <= 68)) {
+    const lines: string[] = [];
+    let line: string | undefined;
+    for (const word of text.split(' ')) {
+      if (line !== undefined && line.length + 1 + word.length > 68) {
+        lines.push(line);
+        line = word;
+      } else {
+        line = line === undefined ? word : `${line} ${word}`;
+      }
+    }
+    return [...lines, line ?? ''].join(`${CRLF} `);
+  }
+  return encodeWords(text);
+}
+
+/** RFC 2047 B encoded-words of at most 64 characters, one per folded line. */
+function encodeWords(text: string): string {
+  const words: string[] = [];
+  let chunk = '';
+  for (const character of text) {
+    // 39 bytes of UTF-8 → 52 base64 characters + 12 of `=?UTF-8?B?…?=` = 64.
+    if (Buffer.byteLength(chunk + character, 'utf8') > 39) {
+      words.push(chunk);
+      chunk = '';
+    }
+    chunk += character;
+  }
+  words.push(chunk);
+  return words.map((w) => `=?UTF-8?B?${Buffer.from(w, 'utf8').toString('base64')}?=`).join(`${CRLF} `);
+}
+
+/** An address with its display name: quoted when short and ASCII, else encoded-words with the address on a line of its own. */
+export function mailbox(address: string, name?: string): string {
+  if (!name) return address;
+  const quoted = `"${name.replace(/["\\]/g, '\\$&')}" <${address}>`;
+  if (/^[\x20-\x7e]*$/.test(name) && quoted.length <= 68) return quoted;
+  return `${encodeWords(name)}${CRLF} <${address}>`;
+}
 
 export interface WrittenPart {
   contentType: string;
@@ -107,7 +151,7 @@ export function writeMultipart(topHeaders: Record<string, string>, subtype: stri
   const boundary = `=_passerelle_${randomUUID()}`;
   const head = Object.entries(topHeaders).map(([k, v]) => `${k}: ${v}`);
   const paramText = Object.entries(params).map(([k, v]) => `; ${k}=${v}`).join('');
-  head.push('MIME-Version: 1.0', `Content-Type: multipart/${subtype}${paramText}; boundary="${boundary}"`);
+  head.push('MIME-Version: 1.0', `Content-Type: multipart/${subtype}${paramText};${CRLF} boundary="${boundary}"`);
   let out = head.join(CRLF) + CRLF + CRLF + `This is a MIME-encapsulated message.${CRLF}`;
   for (const p of parts) {
     const encoding = p.encoding ?? (typeof p.body === 'string' ? '8bit' : 'base64');

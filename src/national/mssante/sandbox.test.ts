@@ -18,6 +18,7 @@ import type { SenderIdentity } from './message.ts';
 import { readReceivedMessage } from './received.ts';
 import { createMssanteReceiver, PROCESSED_KEYWORD, type IncomingRawMessage } from './receiver.ts';
 import { readReceipts, type ReceiptEvent } from './receipts.ts';
+import { header, parseMime } from './mime.ts';
 import {
   SANDBOX_CLOSED_MAILBOX, SANDBOX_HOSPITAL_MAILBOX, SANDBOX_LAB_CERTIFICATE_CN, SANDBOX_LAB_MAILBOX, SANDBOX_PASSWORD, SANDBOX_PROFESSIONAL,
   SANDBOX_PROFESSIONAL_MDN, SANDBOX_PROFESSIONAL_MDN_902,
@@ -107,9 +108,9 @@ describe('MSSanté: sending an LDL', () => {
   afterAll(() => ebrs?.dispose());
   it.skipIf(!ebrs)(`the received METADATA.XML is valid against the ebRS 3.0 schema ${ebrs ? '' : skipReason('xds')}`, async () => {
     const [pro] = await sandbox.messages(SANDBOX_PROFESSIONAL);
-    const zip = /Content-Disposition: attachment; filename="?IHE_XDM\.zip"?\r\n\r\n([A-Za-z0-9+/=\r\n]+)/.exec(pro!.raw.toString('latin1'));
-    expect(zip).not.toBeNull();
-    const xdm = await readXdmArchive(new Uint8Array(Buffer.from(zip![1]!.replace(/\s/g, ''), 'base64')));
+    const zip = parseMime(pro!.raw).parts.find((p) => /filename="?IHE_XDM\.zip"?/i.test(header(p, 'content-disposition') ?? ''));
+    expect(zip).toBeDefined();
+    const xdm = await readXdmArchive(new Uint8Array(zip!.body));
     if (!xdm.ok) throw new Error(xdm.error.rule);
     const problems = ebrs!.schema.validate(xdm.value.subsets[0]!.metadataXml!);
     expect(problems, formatXsdProblems(problems)).toEqual([]);
