@@ -33,29 +33,29 @@ export interface Job {
 
 /** Adds a job (or returns the existing one with the same dedup key). Use inside the business transaction. */
 export async function enqueue(db: Executor, options: EnqueueOptions): Promise<number> {
-  const inserted = await db.insert(jobs).values({
-    queue: options.queue,
-    payload: options.payload as object,
-    orderingKey: options.orderingKey ?? null,
-    dedupKey: options.dedupKey ?? null,
-    maxAttempts: options.maxAttempts ?? 10,
-    runAt: options.runAt ?? new Date(),
-  }).onConflictDoNothing().returning({ id: jobs.id });
-  await db.execute(sql`select pg_notify(${NOTIFY_CHANNEL}, ${options.queue})`);
-  if (inserted[0]) return inserted[0].id;
+  const inserted = await insertAndNotify(db, [options]);
+  if (inserted[0] !== undefined) return inserted[0];
   const existing = await db.select({ id: jobs.id }).from(jobs)
     .where(and(eq(jobs.queue, options.queue), eq(jobs.dedupKey, options.dedupKey ?? '')));
   return existing[0]!.id;
 }
 
-/** Adds several jobs in one statement and one notification (same transaction as the caller). */
+/** Adds several jobs in one statement, which also notifies the workers (same transaction as the caller). */
 export async function enqueueAll(db: Executor, all: EnqueueOptions[]): Promise<void> {
-  if (all.length === 0) return;
-  await db.insert(jobs).values(all.map((o) => ({
+  if (all.length > 0) await insertAndNotify(db, all);
+}
+
+/**
+ * Inserts jobs (a dedup key already taken inserts nothing) and notifies each new job's queue,
+ * in one statement; PostgreSQL delivers one notification per queue at commit. Returns the new ids.
+ */
+async function insertAndNotify(db: Executor, all: EnqueueOptions[]): Promise<number[]> {
+  const insert = db.insert(jobs).values(all.map((o) => ({
     queue: o.queue, payload: o.payload as object, orderingKey: o.orderingKey ?? null, dedupKey: o.dedupKey ?? null,
     maxAttempts: o.maxAttempts ?? 10, runAt: o.runAt ?? new Date(),
-  }))).onConflictDoNothing();
-  await db.execute(sql`select pg_notify(${NOTIFY_CHANNEL}, ${all[0]!.queue})`);
+  }))).onConflictDoNothing().returning({ id: jobs.id, queue: jobs.queue });
+  const result = await db.execute(sql`with inserted as (${insert.getSQL()}) select id, pg_notify(${NOTIFY_CHANNEL}, queue) from inserted`);
+  return (result as unknown as { rows: Array<{ id: string | number }> }).rows.map((r) => Number(r.id));
 }
 
 interface ClaimedRow { id: string | number; queue: string; ordering_key: string | null; payload: unknown; attempts: number; max_attempts: number }
