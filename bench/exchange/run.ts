@@ -9,6 +9,10 @@
  * sandboxes, the DMP registry in the same database), on PGlite in a temporary data directory,
  * and also on PostgreSQL when BENCH_DATABASE_URL is set (database `passerelle_bench_exchange`
  * created there and dropped afterwards; the database in the URL is only used to connect).
+ * With BENCH_EXCHANGE_SANDBOXES=process (default `inline`) the national sandboxes run instead in
+ * a child Node process (`passerelle sandbox`, bench/support/sandbox-process.ts), as they are
+ * remote in production: same test PKI, ephemeral loopback ports read from its output; its DMP
+ * registry is in the bench database on PostgreSQL and in a PGlite of its own otherwise.
  *
  * Load: a few patients qualified through the INSi sandbox (PAT-TROIS and the sandbox's
  * generated identities, OID …4.10: the DMP sandbox refuses production OIDs); every document is
@@ -35,11 +39,19 @@
  * database (one query for the whole run; in B one query every 25 ms for the ≤ N documents in
  * flight), never by polling the API.
  *
- * CPU ms per document: process user + system time from the start of the measured window until
- * every measured document is settled, divided by the measured documents; it includes the
- * sandboxes (DMP SOAP + signature checks + registry writes, SMTP/IMAP servers), which would run
- * elsewhere in production. Memory: ΔRSS between forced GCs before the window and after the
- * drain, peak RSS sampled every 100 ms.
+ * CPU ms per document (bench/support/cpu.ts), user + system time from the start of the measured
+ * window until every measured document is sent ("incl. DSN": settled), divided by the measured
+ * documents, for:
+ * - the platform process ("CPU ms/doc"): the bench's HTTP client and completion queries too, and
+ *   in `inline` mode the sandboxes (DMP SOAP + signature checks + registry writes, SMTP/IMAP
+ *   servers), which would run elsewhere in production; PGlite runs in it as well;
+ * - the sandbox child process ("sandboxes", `process` mode; /proc/<pid>/stat);
+ * - the PostgreSQL server ("PostgreSQL", every postgres process in /proc: the whole server);
+ * - the machine (/proc/stat, all cores; "other processes" = machine − the above), and the
+ *   machine's idle % during the window itself (window start to end, no drain), with the cores
+ *   each process kept busy in it.
+ * Memory (platform process): ΔRSS between forced GCs before the window and after the drain,
+ * peak RSS sampled every 100 ms.
  *
  *   npx tsx bench/exchange/run.ts
  *   npm run bench -- exchange
@@ -47,6 +59,7 @@
  *   BENCH_EXCHANGE_RATE=100 BENCH_EXCHANGE_SECONDS=20 BENCH_EXCHANGE_WARMUP=5 BENCH_EXCHANGE_CLIENTS=16
  *   BENCH_EXCHANGE_MAILBOX_POLL_MS=5000 (the configuration's default)
  *   BENCH_EXCHANGE_ONLY=postgres (skip the PGlite platform; with BENCH_DATABASE_URL)
+ *   BENCH_EXCHANGE_SANDBOXES=process (national sandboxes in a child process; default inline)
  */
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
@@ -58,7 +71,8 @@ import type { App } from '../../src/app.ts';
 import { generateIdentities, PUBLIC_TEST_IDENTITIES, type SandboxIdentity } from '../../src/national/insi/index.ts';
 import { LDL_SECTIONS } from '../documents/inputs.ts';
 import { fmt, memoryPeaks, memorySnapshot, mib, summarizeLatencies, type LatencySummary } from '../support/stats.ts';
-import { withBenchPlatform, type DatabaseKind } from '../support/platform.ts';
+import { diff as cpuDiff, snapshot as cpuSnapshot, type CpuSnapshot, type CpuUsage, type CpuWatch } from '../support/cpu.ts';
+import { withBenchPlatform, type DatabaseKind, type SandboxPlacement } from '../support/platform.ts';
 import { summarizeProfile, type CpuProfile } from './profile.ts';
 import { printStatements, recordPgliteStatements } from './queries.ts';
 
@@ -66,6 +80,12 @@ const numberFromEnv = (name: string, fallback: number): number => {
   const value = Number(process.env[name]);
   return Number.isFinite(value) && value > 0 ? value : fallback;
 };
+
+function sandboxPlacementFromEnv(): SandboxPlacement {
+  const value = process.env.BENCH_EXCHANGE_SANDBOXES || 'inline';
+  if (value !== 'inline' && value !== 'process') throw new Error(`BENCH_EXCHANGE_SANDBOXES=${value}: inline or process`);
+  return value;
+}
 
 const SETTINGS = {
   rate: numberFromEnv('BENCH_EXCHANGE_RATE', 100),
@@ -78,6 +98,7 @@ const SETTINGS = {
   patients: numberFromEnv('BENCH_EXCHANGE_PATIENTS', 20),
   mailboxPollMs: numberFromEnv('BENCH_EXCHANGE_MAILBOX_POLL_MS', 5_000),
   profile: process.env.BENCH_EXCHANGE_PROFILE !== '0',
+  sandboxes: sandboxPlacementFromEnv(),
 };
 const GOAL = { rate: 100, p99Ms: 1_000 };
 const BENCH_DATABASE = 'passerelle_bench_exchange';
@@ -226,8 +247,9 @@ interface Measured {
   settledAfterMs: number;
   allSettled: boolean;
   allSent: boolean;
-  cpuMs: number;
-  cpuSentMs: number;
+  /** CPU from the window start to its end (idle %, cores busy), until every document is sent, until settled. */
+  cpu: { window: CpuUsage; sent: CpuUsage; settled: CpuUsage };
+  watch: CpuWatch;
   rssDelta: number;
   peakRss: number;
   times: Map<string, DispatchTimes>;
@@ -302,8 +324,18 @@ function closedLoop(app: App, api: Api, patients: string[], clients: number, cou
   };
 }
 
-async function measureRun(app: App, label: string, driver: LoadDriver, counter: { failed: number; lastError?: string }, profile?: { session: Session }, limits: { seconds?: number; drainSeconds?: number } = {}): Promise<Measured & { profile?: CpuProfile }> {
-  const drainMs = (limits.drainSeconds ?? SETTINGS.drainSeconds) * 1000;
+interface RunOptions {
+  /** The processes whose CPU is accounted besides this one and the machine. */
+  watch: CpuWatch;
+  /** Profiles the window (from its start until every document is sent). */
+  session?: Session;
+  seconds?: number;
+  drainSeconds?: number;
+}
+
+async function measureRun(app: App, label: string, driver: LoadDriver, counter: { failed: number; lastError?: string }, options: RunOptions): Promise<Measured & { profile?: CpuProfile }> {
+  const { watch, session } = options;
+  const drainMs = (options.drainSeconds ?? SETTINGS.drainSeconds) * 1000;
   const all: Submitted[] = [];
   const warmupStart = Date.now();
   await driver.run(warmupStart, warmupStart + SETTINGS.warmupSeconds * 1000, (s) => all.push(s));
@@ -311,22 +343,27 @@ async function measureRun(app: App, label: string, driver: LoadDriver, counter: 
   const failedBefore = counter.failed;
   const before = memorySnapshot();
   const peaks = memoryPeaks();
-  if (profile) await profile.session.post('Profiler.start');
-  const cpu0 = process.cpuUsage();
+  if (session) await session.post('Profiler.start');
+  const cpu0 = cpuSnapshot(watch);
   const windowStart = Date.now();
-  const seconds = limits.seconds ?? (profile ? SETTINGS.profileSeconds : SETTINGS.seconds);
+  const seconds = options.seconds ?? (session ? SETTINGS.profileSeconds : SETTINGS.seconds);
   const windowEnd = windowStart + seconds * 1000;
+  // The window's own CPU snapshot is taken on time: the drivers return once their last calls end.
+  let cpuWindowEnd: CpuSnapshot | undefined;
+  const windowTimer = setTimeout(() => { cpuWindowEnd = cpuSnapshot(watch); }, windowEnd - Date.now());
   const submitted: Submitted[] = [];
   await driver.run(windowStart, windowEnd, (s) => { all.push(s); submitted.push(s); });
+  clearTimeout(windowTimer);
+  cpuWindowEnd ??= cpuSnapshot(watch);
   const ids = submitted.map((s) => s.documentId);
   const sentWait = await waitUntil(app, ids, sent, drainMs);
-  const cpuSent = process.cpuUsage(cpu0);
+  const cpuSent = cpuSnapshot(watch);
   const sentAfterMs = Date.now() - windowStart;
   let stopped: CpuProfile | undefined;
-  if (profile) stopped = ((await profile.session.post('Profiler.stop')) as { profile: CpuProfile }).profile;
+  if (session) stopped = ((await session.post('Profiler.stop')) as { profile: CpuProfile }).profile;
   // Settled = DSNs read back too; not waited for when the sending itself did not finish.
   const settledWait = sentWait.complete ? await waitUntil(app, ids, settled, drainMs) : { ...sentWait, complete: false };
-  const cpu = process.cpuUsage(cpu0);
+  const cpuSettled = cpuSnapshot(watch);
   const settledAfterMs = Date.now() - windowStart;
   const peak = peaks.stop();
   const after = memorySnapshot();
@@ -334,7 +371,7 @@ async function measureRun(app: App, label: string, driver: LoadDriver, counter: 
   if (!sentWait.complete) console.log(`  ${label}: ${ids.filter((id) => !sent(sentWait.times.get(id))).length} documents not sent ${drainMs / 1000} s after the window`);
   return {
     label, submitted, failedSubmissions: counter.failed - failedBefore, ...(counter.lastError ? { lastError: counter.lastError.slice(0, 200) } : {}), windowStart, windowEnd, sentAfterMs, settledAfterMs, allSettled: settledWait.complete, allSent: sentWait.complete,
-    cpuMs: (cpu.user + cpu.system) / 1000, cpuSentMs: (cpuSent.user + cpuSent.system) / 1000, rssDelta: after.rss - before.rss, peakRss: peak.rss,
+    cpu: { window: cpuDiff(cpu0, cpuWindowEnd), sent: cpuDiff(cpu0, cpuSent), settled: cpuDiff(cpu0, cpuSettled) }, watch, rssDelta: after.rss - before.rss, peakRss: peak.rss,
     times: settledWait.times, allTimes, ...(stopped ? { profile: stopped } : {}),
   };
 }
@@ -343,6 +380,36 @@ async function measureRun(app: App, label: string, driver: LoadDriver, counter: 
 // Reporting
 
 const msOrLate = (value: number): string => (Number.isFinite(value) ? fmt(value, 0) : 'not reached');
+
+/** What a CPU figure that is not measured separately is shown as. */
+function cpuAbsent(watch: CpuWatch): { sandbox: string; postgres: string } {
+  return {
+    sandbox: watch.sandboxPid === undefined ? 'in platform' : 'process gone',
+    postgres: watch.postgres ? 'not visible' : 'in platform',
+  };
+}
+
+/** CPU ms per document of each process and of the machine, window start → all sent (→ all settled). */
+function printCpu(m: Measured, count: number): void {
+  const absent = cpuAbsent(m.watch);
+  const perDoc = (pick: (u: CpuUsage) => number | undefined, otherwise: string): string => {
+    const sent = pick(m.cpu.sent);
+    const settledMs = pick(m.cpu.settled);
+    if (sent === undefined) return otherwise;
+    return `${fmt(sent / count, 1)}${settledMs !== undefined && m.allSettled ? ` (${fmt(settledMs / count, 1)})` : ''}`;
+  };
+  const { window } = m.cpu;
+  const cores = (ms: number | undefined): string => (ms === undefined ? '—' : fmt(ms / window.wallMs, 2));
+  console.log(`  CPU ms/doc, window start → all sent (→ all settled)${m.allSent ? '' : ' [not drained: per measured document anyway]'}:`
+    + ` platform process ${perDoc((u) => u.platformMs, '?')}, sandboxes ${perDoc((u) => u.sandboxMs, absent.sandbox)},`
+    + ` PostgreSQL ${perDoc((u) => u.postgresMs, absent.postgres)}, machine ${perDoc((u) => u.machineMs, 'n/a')}`
+    + ` (of which other processes ${perDoc((u) => u.otherMs, 'n/a')})`);
+  // The end-of-window reading is a timer: a saturated event loop runs it late.
+  const late = window.wallMs > (m.windowEnd - m.windowStart) * 1.05 + 100 ? ' (read late: event loop busy)' : '';
+  console.log(`  in the ${fmt(window.wallMs / 1000, 1)} s window${late}, cores busy: platform ${cores(window.platformMs)}, sandboxes ${window.sandboxMs === undefined ? absent.sandbox : cores(window.sandboxMs)},`
+    + ` PostgreSQL ${window.postgresMs === undefined ? absent.postgres : cores(window.postgresMs)}, machine ${cores(window.machineMs)} of ${os.cpus().length}`
+    + ` (other processes ${cores(window.otherMs)}); machine idle ${window.machineIdlePct === undefined ? 'n/a' : `${fmt(window.machineIdlePct, 0)} %`}`);
+}
 
 interface Summary {
   row: Record<string, string>;
@@ -396,7 +463,11 @@ function summarize(m: Measured, offered?: number): Summary {
     'from the validate call to': stage, reached: `${fmt(reached.get(l) ?? 0)}/${fmt(l.count)}`,
     'p50 ms': msOrLate(l.p50), 'p95 ms': msOrLate(l.p95), 'p99 ms': msOrLate(l.p99), 'max ms': msOrLate(l.max),
   })));
+  printCpu(m, count);
   const dmpRate = dmpInWindow / seconds;
+  const absent = cpuAbsent(m.watch);
+  const sentPerDoc = (value: number | undefined, otherwise: string): string =>
+    (value === undefined ? otherwise : m.allSent ? fmt(value / count, 1) : 'not drained');
   return {
     dmpP99: dmp.p99, dmpRate,
     row: {
@@ -409,8 +480,12 @@ function summarize(m: Measured, offered?: number): Summary {
       'DMP p50 ms': msOrLate(dmp.p50),
       'DMP p95 ms': msOrLate(dmp.p95),
       'DMP p99 ms': msOrLate(dmp.p99),
-      'CPU ms/doc': m.allSent ? fmt(m.cpuSentMs / count, 1) : 'not drained',
-      'CPU ms/doc incl. DSN': m.allSettled ? fmt(m.cpuMs / count, 1) : 'not drained',
+      'CPU ms/doc': m.allSent ? fmt(m.cpu.sent.platformMs / count, 1) : 'not drained',
+      'CPU ms/doc incl. DSN': m.allSettled ? fmt(m.cpu.settled.platformMs / count, 1) : 'not drained',
+      'sandboxes CPU ms/doc': sentPerDoc(m.cpu.sent.sandboxMs, absent.sandbox),
+      'PostgreSQL CPU ms/doc': sentPerDoc(m.cpu.sent.postgresMs, absent.postgres),
+      'machine CPU ms/doc': sentPerDoc(m.cpu.sent.machineMs, 'n/a'),
+      'machine idle % (window)': m.cpu.window.machineIdlePct === undefined ? 'n/a' : fmt(m.cpu.window.machineIdlePct, 0),
       'ΔRSS MiB': mib(m.rssDelta),
       'peak RSS MiB': fmt(m.peakRss / 1_048_576, 0),
     },
@@ -418,14 +493,14 @@ function summarize(m: Measured, offered?: number): Summary {
 }
 
 /** B again under the V8 sampling profiler (inspector API, 0.5 ms interval), summarised. */
-async function profiledRun(app: App, api: Api, patients: string[], counter: { n: number; failed: number }): Promise<void> {
+async function profiledRun(app: App, api: Api, patients: string[], counter: { n: number; failed: number }, watch: CpuWatch): Promise<void> {
   const session = new Session();
   session.connect();
   try {
     await session.post('Profiler.enable');
     await session.post('Profiler.setSamplingInterval', { interval: 500 });
     const statements = recordPgliteStatements(app.database.db);
-    const profiled = await measureRun(app, `C closed loop, ${SETTINGS.clients} clients, under the CPU profiler`, closedLoop(app, api, patients, SETTINGS.clients, counter), counter, { session });
+    const profiled = await measureRun(app, `C closed loop, ${SETTINGS.clients} clients, under the CPU profiler`, closedLoop(app, api, patients, SETTINGS.clients, counter), counter, { watch, session });
     const recorded = statements?.stop();
     const s = summarize(profiled);
     console.log(`  (profiler on: ${s.row['DMP accepted/s']} DMP acceptances/s, CPU ${s.row['CPU ms/doc']} ms/doc)`);
@@ -444,9 +519,15 @@ async function profiledRun(app: App, api: Api, patients: string[], counter: { n:
 }
 
 async function platformBench(kind: DatabaseKind): Promise<void> {
-  await withBenchPlatform(kind, BENCH_DATABASE, { 'mssante.pollMs': SETTINGS.mailboxPollMs }, async ({ app, config, where, startup }) => {
+  await withBenchPlatform(kind, BENCH_DATABASE, { 'mssante.pollMs': SETTINGS.mailboxPollMs }, async ({ app, config, where, startup, sandboxProcess }) => {
     console.log(`\nPFI on ${where}: platform started in ${fmt(startup, 1)} s`
       + ` (outbox concurrency 8, outbox pollMs ${config.outbox.pollMs} + NOTIFY, mailbox read every ${config.mssante.pollMs} ms)`);
+    if (sandboxProcess) {
+      console.log(`  national sandboxes in a child process (pid ${sandboxProcess.pid}, started in ${fmt(sandboxProcess.startup, 1)} s${kind === 'pglite' ? ', DMP registry in its own PGlite' : ', DMP registry in the bench database'}):`
+        + ` DMP ${sandboxProcess.endpoints.dmp}, SMTPS ${sandboxProcess.endpoints.smtpPort}, IMAPS ${sandboxProcess.endpoints.imapPort}`);
+    }
+    // Besides this process and the machine: the sandbox process, the PostgreSQL server.
+    const watch: CpuWatch = { ...(sandboxProcess ? { sandboxPid: sandboxProcess.pid } : {}), postgres: kind === 'postgres' };
     const api = new Api(`http://127.0.0.1:${app.ports.http}`);
     const q0 = performance.now();
     const patients = await qualifyPatients(api, SETTINGS.patients);
@@ -458,35 +539,38 @@ async function platformBench(kind: DatabaseKind): Promise<void> {
     const counter = { n: 0, failed: 0 };
     const summaries: Summary[] = [];
     // B first: the pipeline's capacity, on an empty backlog.
-    const closed = await measureRun(app, `B closed loop, ${SETTINGS.clients} clients`, closedLoop(app, api, patients.ids, SETTINGS.clients, counter), counter);
+    const closed = await measureRun(app, `B closed loop, ${SETTINGS.clients} clients`, closedLoop(app, api, patients.ids, SETTINGS.clients, counter), counter, { watch });
     const capacity = summarize(closed);
     summaries.push(capacity);
 
-    if ((kind === 'pglite' || process.env.BENCH_EXCHANGE_PROFILE === 'all') && SETTINGS.profile) await profiledRun(app, api, patients.ids, counter);
+    if ((kind === 'pglite' || process.env.BENCH_EXCHANGE_PROFILE === 'all') && SETTINGS.profile) await profiledRun(app, api, patients.ids, counter, watch);
 
     // A1: open loop below capacity (latency under a load the platform sustains); A2: the goal's
     // rate, last, because a backlog it leaves behind would weigh on any later run.
     const below = Math.max(1, Math.floor(capacity.dmpRate * 0.8));
     if (below < SETTINGS.rate) {
-      const open = await measureRun(app, `A1 open loop, ${fmt(below)} documents/s (80 % of B)`, openLoop(api, patients.ids, below, counter), counter);
+      const open = await measureRun(app, `A1 open loop, ${fmt(below)} documents/s (80 % of B)`, openLoop(api, patients.ids, below, counter), counter, { watch });
       summaries.push(summarize(open, below));
     }
     // Far below the goal, a full-length A2 only piles up a backlog: it is shortened then.
     const hopeless = capacity.dmpRate < SETTINGS.rate / 2 && process.env.BENCH_EXCHANGE_FULL_GOAL_RUN !== '1';
     if (hopeless) console.log(`\n  capacity ${fmt(capacity.dmpRate, 1)}/s is under half the goal's rate: A2 shortened to a 5 s window and a 20 s drain (BENCH_EXCHANGE_FULL_GOAL_RUN=1 for the full run)`);
-    const goalRun = await measureRun(app, `A2 open loop, ${fmt(SETTINGS.rate)} documents/s`, openLoop(api, patients.ids, SETTINGS.rate, counter), counter, undefined,
-      hopeless ? { seconds: 5, drainSeconds: 20 } : {});
+    const goalRun = await measureRun(app, `A2 open loop, ${fmt(SETTINGS.rate)} documents/s`, openLoop(api, patients.ids, SETTINGS.rate, counter), counter,
+      hopeless ? { watch, seconds: 5, drainSeconds: 20 } : { watch });
     const goal = summarize(goalRun, SETTINGS.rate);
     summaries.push(goal);
 
-    console.log(`\nPFI on ${kind === 'postgres' ? 'PostgreSQL' : 'PGlite'}: goal ≥ ${GOAL.rate} documents/s sustained with p99 (validate call → DMP acceptance) < ${fmt(GOAL.p99Ms)} ms`);
+    console.log(`\nPFI on ${kind === 'postgres' ? 'PostgreSQL' : 'PGlite'}${sandboxProcess ? ', sandboxes in a child process' : ''}: goal ≥ ${GOAL.rate} documents/s sustained with p99 (validate call → DMP acceptance) < ${fmt(GOAL.p99Ms)} ms`);
     console.table(summaries.map((s) => s.row));
     const met = goal.dmpRate >= GOAL.rate * 0.97 && goal.dmpP99 < GOAL.p99Ms && goalRun.allSettled;
     console.log(`  at ${fmt(SETTINGS.rate)}/s offered: DMP accepted ${fmt(goal.dmpRate, 1)}/s in the window, p99 ${msOrLate(goal.dmpP99)}${Number.isFinite(goal.dmpP99) ? ' ms' : ''}`
       + ` → goal ${met ? 'MET' : 'NOT MET'}; capacity (closed loop B): ${fmt(capacity.dmpRate, 1)} DMP acceptances/s at p99 ${msOrLate(capacity.dmpP99)}${Number.isFinite(capacity.dmpP99) ? ' ms' : ''}`);
+    const b = capacity.row;
+    console.log(`  B, CPU ms/doc until all sent: platform process ${b['CPU ms/doc']}, sandboxes ${b['sandboxes CPU ms/doc']}, PostgreSQL ${b['PostgreSQL CPU ms/doc']},`
+      + ` machine ${b['machine CPU ms/doc']}; machine idle ${b['machine idle % (window)']} % in the window`);
     const counts = rowsOf(await app.database.db.execute(sql`select queue, status, count(*)::int as n from jobs group by queue, status order by queue, status`));
     console.log(`  outbox jobs at the end: ${counts.map((r) => `${String(r.queue)} ${String(r.status)} ${String(r.n)}`).join(', ')}`);
-  });
+  }, { sandboxes: SETTINGS.sandboxes });
 }
 
 export async function runExchangeBench(): Promise<void> {
