@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import {
-  buildMdn, readReceivedMessage, type IncomingRawMessage, type MdnProcessingCode, type MssanteClient, type ReceiptEvent,
+  buildMdn, readReceipts, readReceivedMessage, type IncomingRawMessage, type MdnProcessingCode, type MssanteClient, type ReceiptEvent,
 } from '../national/mssante/index.ts';
 import type { ReceivedDocumentService } from '../record/index.ts';
 import type { Database } from '../platform/db/index.ts';
@@ -75,11 +75,11 @@ export function createReceivingService(deps: ReceivingDeps) {
       const [row] = await db.select().from(receivedMessages).where(eq(receivedMessages.id, id));
       if (!row) throw new PermanentJobError(`message reçu ${id} introuvable`);
       if (row.status !== 'received') return;
-      const message = await readReceivedMessage(row.raw);
-
-      if (message.receipts.length > 0) {
+      // Receipts are read by the light MIME reader: the full one is for document messages.
+      const receipts = readReceipts(row.raw);
+      if (receipts.length > 0) {
         let known = 0;
-        for (const event of message.receipts) {
+        for (const event of receipts) {
           const original = originalOf(event, deps.mailbox);
           if (!original) continue;
           const outcome = event.kind === 'dsn'
@@ -92,10 +92,12 @@ export function createReceivingService(deps: ReceivingDeps) {
           const code = event.kind === 'dsn' ? event.status : event.error?.code;
           if (await deps.exchange.recordReceipt({ messageId: original, kind: event.kind, outcome, detail, ...(code ? { code } : {}) })) known++;
         }
-        await finish(id, known > 0 ? 'processed' : 'review', message.receipts[0]!.kind,
+        await finish(id, known > 0 ? 'processed' : 'review', receipts[0]!.kind,
           known > 0 ? `${known} accusé(s) rattaché(s)` : 'accusé pour un message inconnu');
         return;
       }
+
+      const message = await readReceivedMessage(row.raw);
 
       if (!message.isDocumentMessage || message.cdas.length === 0) {
         await finish(id, 'review', 'other', 'message sans document CDA : à examiner');
