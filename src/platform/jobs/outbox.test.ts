@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import { openTestDatabase } from '../../../test/support/database.ts';
 import type { DatabaseHandle } from '../db/index.ts';
 import { silentLogger } from '../logging.ts';
-import { backoffDelay, claim, complete, enqueue, fail, queueStats, retryDead } from './outbox.ts';
+import { backoffDelay, claim, complete, completeAndClaim, enqueue, fail, queueStats, retryDead } from './outbox.ts';
 import { jobs } from './tables.ts';
 import { PermanentJobError, startWorker } from './worker.ts';
 
@@ -40,6 +40,29 @@ describe('outbox', () => {
     expect(claimed.map((j) => j.id)).toEqual([first, other]);
     await complete(handle.db, first, 'W');
     expect((await claim(handle.db, ['q3'], 'W', 10, 60_000)).map((j) => j.id)).toEqual([second]);
+  });
+
+  it('completes a job and claims the next in one statement, the one after it under the same key included', async () => {
+    const first = await enqueue(handle.db, { queue: 'q3b', payload: 1, orderingKey: 'kb' });
+    const second = await enqueue(handle.db, { queue: 'q3b', payload: 2, orderingKey: 'kb' });
+    const third = await enqueue(handle.db, { queue: 'q3b', payload: 3, orderingKey: 'kb' });
+    expect((await claim(handle.db, ['q3b'], 'W', 10, 60_000)).map((j) => j.id)).toEqual([first]);
+    const next = await completeAndClaim(handle.db, first, { queues: ['q3b'], workerId: 'W', limit: 10, leaseMs: 60_000 });
+    expect(next.map((j) => j.id)).toEqual([second]); // not `third`: `second` is still running
+    const [row] = await handle.db.select().from(jobs).where(eq(jobs.id, first));
+    expect(row).toMatchObject({ status: 'done', lockedBy: null });
+    expect((await completeAndClaim(handle.db, second, { queues: ['q3b'], workerId: 'W', limit: 10, leaseMs: 60_000 })).map((j) => j.id)).toEqual([third]);
+    expect(await completeAndClaim(handle.db, third, { queues: ['q3b'], workerId: 'W', limit: 10, leaseMs: 60_000 })).toEqual([]);
+  });
+
+  it('claims nothing, and completes nothing, for a job whose lease another worker took over', async () => {
+    const first = await enqueue(handle.db, { queue: 'q3c', payload: 1, orderingKey: 'kc' });
+    await enqueue(handle.db, { queue: 'q3c', payload: 2, orderingKey: 'kc' });
+    await claim(handle.db, ['q3c'], 'slow', 10, 60_000);
+    await handle.db.update(jobs).set({ lockedBy: 'other' }).where(eq(jobs.id, first)); // the lease went to another worker
+    expect(await completeAndClaim(handle.db, first, { queues: ['q3c'], workerId: 'slow', limit: 10, leaseMs: 60_000 })).toEqual([]);
+    const [row] = await handle.db.select().from(jobs).where(eq(jobs.id, first));
+    expect(row).toMatchObject({ status: 'running', lockedBy: 'other' });
   });
 
   it('does not let a later job overtake an earlier one waiting in backoff', async () => {

@@ -7,7 +7,7 @@
  * claimed one at a time, oldest first: the next waits while an earlier one is pending
  * (backoff included) or running.
  */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../db/index.ts';
 import { jobs } from './tables.ts';
 
@@ -60,16 +60,32 @@ async function insertAndNotify(db: Executor, all: EnqueueOptions[]): Promise<num
 
 interface ClaimedRow { id: string | number; queue: string; ordering_key: string | null; payload: unknown; attempts: number; max_attempts: number }
 
+/** Which runnable jobs to take, and how many: the queues served, the ones served first. */
+export interface ClaimRequest {
+  queues: string[];
+  workerId: string;
+  limit: number;
+  leaseMs: number;
+  first?: string[];
+}
+
 /**
- * Claims up to `limit` runnable jobs of the given queues for `workerId`, leasing them for
- * `leaseMs`, oldest first — the jobs of the `first` queues before any other's. Expired leases
- * (crashed workers) are claimable again.
+ * The claiming statement. `finished` is a job of this worker that the same statement marks
+ * done (a CTE): the claim then runs only if that worked, and no longer waits for it — the job
+ * after it under the same ordering key can be claimed at once.
  */
-export async function claim(db: Executor, queues: string[], workerId: string, limit: number, leaseMs: number, first: string[] = []): Promise<Job[]> {
-  if (queues.length === 0) return [];
+function claimStatement(request: ClaimRequest, finished?: number): SQL {
+  const { queues, workerId, limit, leaseMs, first = [] } = request;
   const queueList = sql.join(queues.map((q) => sql`${q}`), sql`, `);
   const priority = first.length > 0 ? sql`(j.queue in (${sql.join(first.map((q) => sql`${q}`), sql`, `)})) desc, ` : sql``;
-  const result = await db.execute(sql`
+  const done = finished === undefined ? sql`` : sql`
+    with done as (
+      update jobs set status = 'done', done_at = now(), updated_at = now(), locked_by = null, locked_until = null, last_error = null
+      where id = ${finished} and locked_by = ${workerId}
+      returning id)`;
+  const afterDone = finished === undefined ? sql`` : sql` and e.id <> ${finished}`;
+  const onlyIfDone = finished === undefined ? sql`` : sql` and j.id <> ${finished} and exists (select 1 from done)`;
+  return sql`${done}
     update jobs set status = 'running', locked_by = ${workerId},
       locked_until = now() + (${leaseMs} * interval '1 millisecond'),
       attempts = attempts + 1, updated_at = now()
@@ -79,20 +95,46 @@ export async function claim(db: Executor, queues: string[], workerId: string, li
         and ((j.status = 'pending' and j.run_at <= now()) or (j.status = 'running' and j.locked_until < now()))
         and (j.ordering_key is null or not exists (
           select 1 from jobs e
-          where e.ordering_key = j.ordering_key and e.id < j.id and e.status in ('pending', 'running')))
+          where e.ordering_key = j.ordering_key and e.id < j.id and e.status in ('pending', 'running')${afterDone}))${onlyIfDone}
       order by ${priority}j.id
       limit ${limit}
       for update skip locked)
-    returning id, queue, ordering_key, payload, attempts, max_attempts`);
-  const rows = (result as unknown as { rows: ClaimedRow[] }).rows;
+    returning id, queue, ordering_key, payload, attempts, max_attempts`;
+}
+
+async function runClaim(db: Executor, statement: SQL): Promise<Job[]> {
+  const rows = ((await db.execute(statement)) as unknown as { rows: ClaimedRow[] }).rows;
   return rows.sort((a, b) => Number(a.id) - Number(b.id)).map((r) => ({
     id: Number(r.id), queue: r.queue, orderingKey: r.ordering_key, payload: r.payload, attempts: r.attempts, maxAttempts: r.max_attempts,
   }));
 }
 
+/**
+ * Claims up to `limit` runnable jobs of the given queues for `workerId`, leasing them for
+ * `leaseMs`, oldest first — the jobs of the `first` queues before any other's. Expired leases
+ * (crashed workers) are claimable again.
+ */
+export async function claim(db: Executor, queues: string[], workerId: string, limit: number, leaseMs: number, first: string[] = []): Promise<Job[]> {
+  if (queues.length === 0 || limit <= 0) return [];
+  return runClaim(db, claimStatement({ queues, workerId, limit, leaseMs, first }));
+}
+
 export async function complete(db: Executor, id: number, workerId: string): Promise<void> {
   await db.update(jobs).set({ status: 'done', doneAt: new Date(), updatedAt: new Date(), lockedBy: null, lockedUntil: null, lastError: null })
     .where(and(eq(jobs.id, id), eq(jobs.lockedBy, workerId)));
+}
+
+/**
+ * Marks a job of this worker done and claims the next ones, in one statement (one round trip
+ * per job instead of two). Claims nothing when the job was no longer this worker's (its lease
+ * expired and another worker took it).
+ */
+export async function completeAndClaim(db: Executor, id: number, request: ClaimRequest): Promise<Job[]> {
+  if (request.queues.length === 0 || request.limit <= 0) {
+    await complete(db, id, request.workerId);
+    return [];
+  }
+  return runClaim(db, claimStatement(request, id));
 }
 
 export interface BackoffPolicy { baseMs: number; maxMs: number }

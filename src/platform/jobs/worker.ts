@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DatabaseHandle } from '../db/index.ts';
 import type { Logger } from '../logging.ts';
-import { claim, complete, fail, NOTIFY_CHANNEL, type BackoffPolicy, type Job } from './outbox.ts';
+import { claim, completeAndClaim, fail, NOTIFY_CHANNEL, type BackoffPolicy, type Job } from './outbox.ts';
 
 /** What a handler decides about a job it could not finish. */
 export class PermanentJobError extends Error {}
@@ -46,17 +46,38 @@ export async function startWorker(handle: DatabaseHandle, options: WorkerOptions
   let looping = false;
   let wakeRequested = false;
 
-  const runJob = async (job: Job): Promise<void> => {
+  /**
+   * Runs a job. Success completes it and, in the same statement, claims the next jobs for the
+   * slots free then: those jobs are returned. A failure is recorded; undefined then asks the
+   * loop to claim. An empty list means nothing was runnable: new work will notify.
+   */
+  const runJob = async (job: Job): Promise<Job[] | undefined> => {
     const handler = options.handlers[job.queue]!;
     try {
       await handler(job);
-      await complete(handle.db, job.id, id);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const outcome = await fail(handle.db, job, id, message, { permanent: error instanceof PermanentJobError, backoff: options.backoff })
         .catch(() => 'lease' as const);
       options.logger.warn({ jobId: job.id, queue: job.queue, attempts: job.attempts, outcome, error: message }, 'job failed');
+      return undefined;
     }
+    // This job's slot is free once it is done: inFlight still counts it.
+    const free = stopped ? 0 : concurrency - inFlight.size + 1;
+    return completeAndClaim(handle.db, job.id, { queues, workerId: id, limit: free, leaseMs, first }).catch((error: unknown) => {
+      options.logger.error({ err: error, jobId: job.id }, 'job completion failed; its lease will expire and it will run again');
+      return undefined;
+    });
+  };
+
+  const start = (job: Job): void => {
+    const p: Promise<void> = runJob(job).then((next) => {
+      inFlight.delete(p);
+      if (stopped) return;
+      if (next === undefined) void loop();
+      else for (const claimed of next) start(claimed);
+    });
+    inFlight.add(p);
   };
 
   const loop = async (): Promise<void> => {
@@ -68,10 +89,7 @@ export async function startWorker(handle: DatabaseHandle, options: WorkerOptions
         while (!stopped && inFlight.size < concurrency) {
           const claimed = await claim(handle.db, queues, id, concurrency - inFlight.size, leaseMs, first);
           if (claimed.length === 0) break;
-          for (const job of claimed) {
-            const p = runJob(job).finally(() => { inFlight.delete(p); if (!stopped) void loop(); });
-            inFlight.add(p);
-          }
+          for (const job of claimed) start(job);
         }
       } while (wakeRequested && !stopped);
     } catch (error) {
