@@ -5,7 +5,7 @@
  * the transaction's failure answer.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { DOMImplementation, XMLSerializer, type Element } from '@xmldom/xmldom';
+import { XMLSerializer, type Element } from '@xmldom/xmldom';
 import { and, eq, inArray, or } from 'drizzle-orm';
 import { childElements, firstChildElement, parseXml, type MtomAttachment } from '../../formats/soap/index.ts';
 import { ASSOCIATION_TYPE, readSubmitObjectsRequest, RIM_NS, type SubmitObjectsRequestFacts } from '../../formats/xds/index.ts';
@@ -159,27 +159,27 @@ export class Registry {
       facts.entries.forEach((e) => assign(e.entryUuid));
       const objects = storedObjects(request.submitObjects, idMap);
 
+      // One statement per table (multi-row inserts), in the order of the submission.
       await tx.insert(dmpSandboxSubmissionSets).values({ entryUuid: assign(ss.entryUuid), uniqueId: ss.uniqueId, matricule: ins.matricule, submissionTime: ss.submissionTime, structureId: requester.structureId, metadataXml: objects.get(ss.entryUuid) ?? '' });
-      for (const e of facts.entries) {
+      await tx.insert(dmpSandboxEntries).values(facts.entries.map((e) => {
         const codes = e.entry.confidentialityCodes.map((c) => c.code);
         const entryUuid = assign(e.entryUuid);
-        await tx.insert(dmpSandboxEntries).values({
+        return {
           entryUuid, logicalId: entryUuid, version: 1, uniqueId: e.entry.uniqueId, patientId: e.entry.patientId, matricule: ins.matricule,
           status: AVAILABILITY.approved, confidentiality: codes, structureId: requester.structureId, submissionSetUuid: assign(ss.entryUuid),
           everVisibleToPatient: !codes.includes('INVISIBLE_PATIENT'), isSignature: isSignatureEntry(e.entry), classCode: e.entry.classCode.code,
           typeCode: e.entry.typeCode.code, creationTime: e.entry.creationTime, serviceStartTime: e.entry.serviceStartTime ?? null, metadataXml: objects.get(e.entryUuid) ?? '',
-        });
-        await tx.insert(dmpSandboxDocuments).values({ uniqueId: e.entry.uniqueId, mimeType: e.entry.mimeType, content: documents.get(e.entryUuid)! });
+        };
+      }));
+      await tx.insert(dmpSandboxDocuments).values(facts.entries.map((e) => ({ uniqueId: e.entry.uniqueId, mimeType: e.entry.mimeType, content: documents.get(e.entryUuid)! })));
+      if (facts.associations.length > 0) {
+        await tx.insert(dmpSandboxAssociations).values(facts.associations.map((a) => {
+          const slots: Record<string, string[]> = a.submissionSetStatus ? { SubmissionSetStatus: [a.submissionSetStatus] } : {};
+          return { entryUuid: uuid(), associationType: a.associationType, sourceObject: idMap.get(a.sourceObject) ?? a.sourceObject, targetObject: idMap.get(a.targetObject) ?? a.targetObject, slots };
+        }));
       }
-      for (const a of facts.associations) {
-        const target = idMap.get(a.targetObject) ?? a.targetObject;
-        await tx.insert(dmpSandboxAssociations).values({
-          entryUuid: uuid(), associationType: a.associationType, sourceObject: idMap.get(a.sourceObject) ?? a.sourceObject, targetObject: target,
-          slots: a.submissionSetStatus ? { SubmissionSetStatus: [a.submissionSetStatus] } : {},
-        });
-      }
-      for (const old of replaced.values()) {
-        await tx.update(dmpSandboxEntries).set({ status: AVAILABILITY.deprecated }).where(eq(dmpSandboxEntries.entryUuid, old.entryUuid));
+      if (replaced.size > 0) {
+        await tx.update(dmpSandboxEntries).set({ status: AVAILABILITY.deprecated }).where(inArray(dmpSandboxEntries.entryUuid, [...replaced.values()].map((old) => old.entryUuid)));
       }
     });
   }
@@ -373,13 +373,15 @@ export class Registry {
         });
       }
       await tx.insert(dmpSandboxSubmissionSets).values({ entryUuid: idMap.get(ss.entryUuid)!, uniqueId: ss.uniqueId, matricule: ins.matricule, submissionTime: ss.submissionTime, structureId: requester.structureId, metadataXml: objects.get(ss.entryUuid) ?? '' });
-      for (const a of facts.associations) {
-        const slots: Record<string, string[]> = {};
-        if (a.submissionSetStatus) slots.SubmissionSetStatus = [a.submissionSetStatus];
-        if (a.previousVersion) slots.PreviousVersion = [a.previousVersion];
-        if (a.originalStatus) slots.OriginalStatus = [a.originalStatus];
-        if (a.newStatus) slots.NewStatus = [a.newStatus];
-        await tx.insert(dmpSandboxAssociations).values({ entryUuid: uuid(), associationType: a.associationType, sourceObject: idMap.get(a.sourceObject) ?? a.sourceObject, targetObject: idMap.get(a.targetObject) ?? a.targetObject, slots });
+      if (facts.associations.length > 0) {
+        await tx.insert(dmpSandboxAssociations).values(facts.associations.map((a) => {
+          const slots: Record<string, string[]> = {};
+          if (a.submissionSetStatus) slots.SubmissionSetStatus = [a.submissionSetStatus];
+          if (a.previousVersion) slots.PreviousVersion = [a.previousVersion];
+          if (a.originalStatus) slots.OriginalStatus = [a.originalStatus];
+          if (a.newStatus) slots.NewStatus = [a.newStatus];
+          return { entryUuid: uuid(), associationType: a.associationType, sourceObject: idMap.get(a.sourceObject) ?? a.sourceObject, targetObject: idMap.get(a.targetObject) ?? a.targetObject, slots };
+        }));
       }
     });
   }
@@ -420,22 +422,25 @@ const sortEntries = (rows: EntryRow[]): EntryRow[] => [...rows].sort((a, b) => a
  * The RegistryPackage and ExtrinsicObjects of a submission, ids assigned by the registry:
  * symbolic ids replaced (idMap), classifications and external identifiers given UUIDs, each
  * serialized standalone. Keyed by the id as submitted.
+ *
+ * The objects are rewritten where they are, in the request's DOM, which nobody reads after
+ * this: copying each into a document of its own (importNode) cost several times more than
+ * the rewriting and the serialization together.
  */
 function storedObjects(submitObjects: Element, idMap: Map<string, string>): Map<string, string> {
   const out = new Map<string, string>();
   const list = firstChildElement(submitObjects, RIM_NS, 'RegistryObjectList');
   if (!list) return out;
+  const serializer = new XMLSerializer();
   const top = childElements(list, RIM_NS);
   for (const el of top) {
     const id = el.getAttribute('id') ?? '';
     if (!(el.localName === 'ExtrinsicObject' || el.localName === 'RegistryPackage') || !idMap.has(id)) continue;
-    const doc = new DOMImplementation().createDocument(RIM_NS, 'rim:RegistryObjectList', null);
-    const copy = doc.importNode(el, true) as Element;
     const newId = idMap.get(id)!;
-    copy.setAttribute('id', newId);
-    copy.removeAttribute('status');
-    copy.removeAttribute('lid');
-    for (const child of childElements(copy, RIM_NS)) {
+    el.setAttribute('id', newId);
+    el.removeAttribute('status');
+    el.removeAttribute('lid');
+    for (const child of childElements(el, RIM_NS)) {
       if (child.localName === 'Classification' || child.localName === 'ExternalIdentifier') {
         child.setAttribute('id', uuid());
         if (child.hasAttribute('classifiedObject')) child.setAttribute('classifiedObject', newId);
@@ -443,18 +448,17 @@ function storedObjects(submitObjects: Element, idMap: Map<string, string>): Map<
       }
     }
     if (el.localName === 'RegistryPackage') {
-      // The SubmissionSet classification is a sibling in the request; keep it inside the package.
+      // The SubmissionSet classification is a sibling in the request; keep a copy inside the package.
       const node = top.find((c) => c.localName === 'Classification' && c.getAttribute('classifiedObject') === id);
-      if (node && !childElements(copy, RIM_NS, 'Classification').some((c) => c.getAttribute('classificationNode'))) {
-        const classification = doc.importNode(node, true) as Element;
+      if (node && !childElements(el, RIM_NS, 'Classification').some((c) => c.getAttribute('classificationNode'))) {
+        const classification = node.cloneNode(true) as Element;
         classification.setAttribute('id', uuid());
         classification.setAttribute('classifiedObject', newId);
-        const firstExternal = childElements(copy, RIM_NS, 'ExternalIdentifier')[0];
-        copy.insertBefore(classification, firstExternal ?? null);
+        const firstExternal = childElements(el, RIM_NS, 'ExternalIdentifier')[0];
+        el.insertBefore(classification, firstExternal ?? null);
       }
     }
-    doc.documentElement!.appendChild(copy);
-    out.set(id, new XMLSerializer().serializeToString(copy));
+    out.set(id, serializer.serializeToString(el));
   }
   return out;
 }

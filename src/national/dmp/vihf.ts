@@ -18,6 +18,7 @@ import { SignedXml } from 'xml-crypto';
 import { fail, ok, type Result } from '../../formats/result.ts';
 import { childElements, firstChildElement, parseXml, textOf } from '../../formats/soap/index.ts';
 import { escapeAttribute, escapeText } from '../../formats/xml.ts';
+import { signingCertificateOf, verificationKey } from './signing-certificate.ts';
 import { DS_NS, HL7V3_NS, SAML_NS } from './wire.ts';
 
 export const VIHF_ATTRIBUTE = {
@@ -203,30 +204,19 @@ export function verifyVihf(documentXml: string, assertion: Element, options: Ver
   if (!signature) return problem('invalid', 'saml2:Assertion: ds:Signature missing');
   const id = assertion.getAttribute('ID');
   if (!id) return problem('invalid', 'saml2:Assertion@ID missing');
-  const pem = SignedXml.getCertFromKeyInfo((firstChildElement(signature, DS_NS, 'KeyInfo') ?? null) as unknown as Node | null);
-  if (!pem) return problem('invalid', 'ds:KeyInfo: X509Certificate missing');
-  let cert: X509Certificate;
-  try {
-    cert = new X509Certificate(pem);
-  } catch {
-    return problem('invalid', 'ds:X509Certificate: unreadable certificate');
-  }
-  const trusted = options.trustedCa.some((caPem) => {
-    try {
-      const ca = new X509Certificate(caPem);
-      return cert.checkIssued(ca) && cert.verify(ca.publicKey);
-    } catch {
-      return false;
-    }
-  });
-  if (!trusted) return problem('untrusted', `signing certificate ${cert.subject.replace(/\n/g, ', ')} is not issued by a trusted CA`);
+  const signer = signingCertificateOf(firstChildElement(signature, DS_NS, 'KeyInfo'), options.trustedCa);
+  if (signer === 'missing') return problem('invalid', 'ds:KeyInfo: X509Certificate missing');
+  if (signer === 'unreadable') return problem('invalid', 'ds:X509Certificate: unreadable certificate');
+  const cert = signer.certificate;
+  if (!signer.trusted) return problem('untrusted', `signing certificate ${cert.subject.replace(/\n/g, ', ')} is not issued by a trusted CA`);
   const now = options.now ?? new Date();
   if (now < new Date(cert.validFrom) || now > new Date(cert.validTo)) return problem('expired', 'signing certificate outside its validity period');
 
   let signed: string;
   try {
-    const verifier = new SignedXml({ publicCert: pem });
+    const verifier = new SignedXml({ publicCert: signer.pem });
     verifier.loadSignature(signature as unknown as Node);
+    verifier.publicCert = verificationKey(signer, verifier.signatureAlgorithm);
     const references = verifier.getReferences();
     if (references.length !== 1 || references[0]!.uri !== `#${id}`) return problem('invalid', `ds:Reference must be the single URI #${id}`);
     if (!verifier.checkSignature(documentXml)) return problem('invalid', 'ds:Signature: invalid');

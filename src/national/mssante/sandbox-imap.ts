@@ -112,11 +112,21 @@ const str = (t: Token | undefined): string | undefined => {
 
 // ---- sequence sets and search ----------------------------------------------------------------
 
-function inSet(set: string, value: number, max: number): boolean {
-  return set.split(',').some((range) => {
+/** A sequence set (`1:3,7,9:*`) read once; `*` stands for the largest number in use. */
+type SequenceSet = Array<{ from: number | '*'; to: number | '*' }>;
+
+function parseSequenceSet(set: string): SequenceSet {
+  return set.split(',').map((range) => {
     const [a, b] = range.split(':');
-    const lo = a === '*' ? max : Number(a);
-    const hi = b === undefined ? lo : b === '*' ? max : Number(b);
+    const from = a === '*' ? '*' : Number(a);
+    return { from, to: b === undefined ? from : b === '*' ? '*' : Number(b) };
+  });
+}
+
+function inSet(set: SequenceSet, value: number, max: number): boolean {
+  return set.some((range) => {
+    const lo = range.from === '*' ? max : range.from;
+    const hi = range.to === '*' ? max : range.to;
     return value >= Math.min(lo, hi) && value <= Math.max(lo, hi);
   });
 }
@@ -124,6 +134,8 @@ function inSet(set: string, value: number, max: number): boolean {
 interface View {
   uids: number[];
   byUid: Map<number, StoredMessage>;
+  /** The store's message list this view was last brought up to date with. */
+  source: readonly StoredMessage[];
 }
 
 type Matcher = (m: StoredMessage, seq: number, view: View, raw: () => Promise<Buffer>) => Promise<boolean>;
@@ -153,7 +165,7 @@ function searchKey(tokens: Token[], i: { at: number }): Matcher {
     case 'OLD': return async () => true;
     case 'KEYWORD': { const k = arg(); return async (m) => m.flags.some((f) => f.toLowerCase() === k.toLowerCase()); }
     case 'UNKEYWORD': { const k = arg(); return async (m) => !m.flags.some((f) => f.toLowerCase() === k.toLowerCase()); }
-    case 'UID': { const set = arg(); return async (m, _s, view) => inSet(set, m.uid, view.uids[view.uids.length - 1] ?? 0); }
+    case 'UID': { const set = parseSequenceSet(arg()); return async (m, _s, view) => inSet(set, m.uid, view.uids[view.uids.length - 1] ?? 0); }
     case 'NOT': { const inner = searchKey(tokens, i); return async (...a) => !(await inner(...a)); }
     case 'OR': { const x = searchKey(tokens, i); const y = searchKey(tokens, i); return async (...a) => (await x(...a)) || (await y(...a)); }
     case 'LARGER': { const n = Number(arg()); return async (m) => m.size > n; }
@@ -178,7 +190,10 @@ function searchKey(tokens: Token[], i: { at: number }): Matcher {
       return async (_m, _s, _v, raw) => parseHeaderBlock((await raw()).toString('utf8').split(/\r?\n\r?\n/)[0] ?? '').some(([k, v]) => k === name && v.toLowerCase().includes(needle));
     }
     default:
-      if (/^[\d*:,]+$/.test(key)) return async (_m, seq, view) => inSet(key, seq, view.uids.length);
+      if (/^[\d*:,]+$/.test(key)) {
+        const set = parseSequenceSet(key);
+        return async (_m, seq, view) => inSet(set, seq, view.uids.length);
+      }
       throw new Error(`unsupported search key ${key}`);
   }
 }
@@ -253,6 +268,9 @@ export async function startImapSandbox(options: ImapSandboxOptions): Promise<Ima
   const server: Server = createServer({ ...sandboxServerTls(options.pki) }, (socket: TLSSocket) => {
     counters.connections += 1;
     sockets.add(socket);
+    // Answers go out whole and at once (see runLine): without this, the second write of an
+    // answer waits for the client's delayed ACK (Nagle), some 40 ms per command.
+    socket.setNoDelay(true);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
     const peer = socket.getPeerCertificate();
@@ -267,16 +285,22 @@ export async function startImapSandbox(options: ImapSandboxOptions): Promise<Ima
     const send = (line: string | Buffer): void => {
       if (!socket.destroyed) socket.write(line);
     };
+    const flush = (): void => {
+      while (socket.writableCorked > 0) socket.uncork();
+    };
 
     const refresh = async (): Promise<void> => {
       if (!selected) return;
       const state = await store.list(selected.address);
-      const known = new Set(selected.view.uids);
+      const view = selected.view;
+      if (state.messages === view.source) return; // the store's lists are never changed in place
+      view.source = state.messages;
+      const known = new Set(view.uids);
       for (const m of state.messages) {
-        selected.view.byUid.set(m.uid, m);
-        if (!known.has(m.uid)) selected.view.uids.push(m.uid);
+        view.byUid.set(m.uid, m);
+        if (!known.has(m.uid)) view.uids.push(m.uid);
       }
-      if (selected.view.uids.length > known.size) send(`* ${selected.view.uids.length} EXISTS\r\n`);
+      if (view.uids.length > known.size) send(`* ${view.uids.length} EXISTS\r\n`);
     };
 
     const fetchOne = async (seq: number, uid: number, items: Token[], isUid: boolean, peekOnly: { seen: boolean }): Promise<void> => {
@@ -316,7 +340,7 @@ export async function startImapSandbox(options: ImapSandboxOptions): Promise<Ima
       }
       let flags = m.flags;
       if (peekOnly.seen && !selected!.readOnly && !flags.includes('\\Seen')) {
-        const updated = await store.setFlags(selected!.address, uid, (f) => [...f, '\\Seen']);
+        const [updated] = await store.setFlags(selected!.address, [uid], (f) => [...f, '\\Seen']);
         if (updated) flags = updated.flags;
       }
       if (expanded.some((n) => n.toUpperCase() === 'FLAGS') || peekOnly.seen) parts.push(`FLAGS (${flags.join(' ')})`);
@@ -328,6 +352,7 @@ export async function startImapSandbox(options: ImapSandboxOptions): Promise<Ima
           dropNext = false;
           counters.dropped += 1;
           send(b.data.subarray(0, Math.floor(b.data.length / 2)));
+          flush();
           await new Promise((r) => setTimeout(r, 20));
           socket.destroy();
           throw new Error('connection dropped (test hook)');
@@ -338,14 +363,15 @@ export async function startImapSandbox(options: ImapSandboxOptions): Promise<Ima
       send(')\r\n');
     };
 
-    const resolveSet = (set: string, isUid: boolean): Array<{ seq: number; uid: number }> => {
+    const resolveSet = (text: string, isUid: boolean): Array<{ seq: number; uid: number }> => {
       const v = selected!.view;
+      const set = parseSequenceSet(text);
       const maxUid = v.uids[v.uids.length - 1] ?? 0;
       const out: Array<{ seq: number; uid: number }> = [];
       v.uids.forEach((uid, i) => {
         if (isUid ? inSet(set, uid, maxUid) : inSet(set, i + 1, v.uids.length)) out.push({ seq: i + 1, uid });
       });
-      if (isUid && out.length === 0 && set.includes('*') && maxUid > 0) out.push({ seq: v.uids.length, uid: maxUid });
+      if (isUid && out.length === 0 && text.includes('*') && maxUid > 0) out.push({ seq: v.uids.length, uid: maxUid });
       return out;
     };
 
@@ -422,7 +448,7 @@ export async function startImapSandbox(options: ImapSandboxOptions): Promise<Ima
           const [box] = args().map(str);
           if ((box ?? '').toUpperCase() !== 'INBOX') { selected = undefined; send(`${tag} NO [NONEXISTENT] no such mailbox\r\n`); return; }
           const s = await store.list(user!);
-          selected = { address: user!, readOnly: name === 'EXAMINE', view: { uids: s.messages.map((m) => m.uid), byUid: new Map(s.messages.map((m) => [m.uid, m])) } };
+          selected = { address: user!, readOnly: name === 'EXAMINE', view: { uids: s.messages.map((m) => m.uid), byUid: new Map(s.messages.map((m) => [m.uid, m])), source: s.messages } };
           const keywords = [...new Set(s.messages.flatMap((m) => m.flags).filter((f) => !f.startsWith('\\')))];
           send(`* FLAGS (${[...SYSTEM_FLAGS, ...keywords].join(' ')})\r\n* OK [PERMANENTFLAGS (${SYSTEM_FLAGS.join(' ')} \\*)] flags\r\n`);
           send(`* ${s.messages.length} EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY ${s.uidValidity}] UIDs valid\r\n* OK [UIDNEXT ${s.uidNext}] next UID\r\n`);
@@ -482,11 +508,16 @@ export async function startImapSandbox(options: ImapSandboxOptions): Promise<Ima
             const mode = op.replace('.SILENT', '');
             if (!['FLAGS', '+FLAGS', '-FLAGS'].includes(mode)) { send(`${tag} BAD unknown STORE operation\r\n`); return; }
             const lower = (f: string): string => f.toLowerCase();
-            for (const { seq, uid } of resolveSet(set, isUid)) {
-              const updated = await store.setFlags(selected!.address, uid, (current) =>
-                mode === 'FLAGS' ? flagList : mode === '+FLAGS' ? [...current, ...flagList.filter((f) => !current.map(lower).includes(lower(f)))] : current.filter((f) => !flagList.map(lower).includes(lower(f))));
-              if (updated) selected!.view.byUid.set(uid, updated);
-              if (updated && !silent) send(`* ${seq} FETCH (${isUid ? `UID ${uid} ` : ''}FLAGS (${updated.flags.join(' ')}))\r\n`);
+            const targets = resolveSet(set, isUid);
+            // One change of the store for the whole set: one write of the UID list.
+            const updated = await store.setFlags(selected!.address, targets.map((t) => t.uid), (current) =>
+              mode === 'FLAGS' ? flagList : mode === '+FLAGS' ? [...current, ...flagList.filter((f) => !current.map(lower).includes(lower(f)))] : current.filter((f) => !flagList.map(lower).includes(lower(f))));
+            const byUid = new Map(updated.map((m) => [m.uid, m]));
+            for (const { seq, uid } of targets) {
+              const m = byUid.get(uid);
+              if (!m) continue;
+              selected!.view.byUid.set(uid, m);
+              if (!silent) send(`* ${seq} FETCH (${isUid ? `UID ${uid} ` : ''}FLAGS (${m.flags.join(' ')}))\r\n`);
             }
             return ok(`${isUid ? 'UID ' : ''}STORE completed`);
           }
@@ -515,29 +546,39 @@ export async function startImapSandbox(options: ImapSandboxOptions): Promise<Ima
       }
     };
 
+    const execute = async (text: string, literals: Buffer[]): Promise<void> => {
+      if (idleTag !== undefined) {
+        if (text.trim().toUpperCase() === 'DONE') {
+          const t = idleTag;
+          idleTag = undefined;
+          await refresh();
+          send(`${t} OK IDLE terminated\r\n`);
+        }
+        return;
+      }
+      const r = new Reader(text, literals);
+      const tag = str(r.token());
+      const name = (str(r.token()) ?? '').toUpperCase();
+      if (!tag || !name) {
+        send('* BAD empty command\r\n');
+        return;
+      }
+      try {
+        await handle(tag, name, r);
+      } catch (error) {
+        if (socket.destroyed) return;
+        send(`${tag} BAD ${error instanceof Error ? error.message.replace(/[\r\n]/g, ' ') : 'error'}\r\n`);
+      }
+    };
+
+    /** Commands run one after another; each one's answer is written in one go (corked socket). */
     const runLine = (text: string, literals: Buffer[]): void => {
       queue = queue.then(async () => {
-        if (idleTag !== undefined) {
-          if (text.trim().toUpperCase() === 'DONE') {
-            const t = idleTag;
-            idleTag = undefined;
-            await refresh();
-            send(`${t} OK IDLE terminated\r\n`);
-          }
-          return;
-        }
-        const r = new Reader(text, literals);
-        const tag = str(r.token());
-        const name = (str(r.token()) ?? '').toUpperCase();
-        if (!tag || !name) {
-          send('* BAD empty command\r\n');
-          return;
-        }
+        socket.cork();
         try {
-          await handle(tag, name, r);
-        } catch (error) {
-          if (socket.destroyed) return;
-          send(`${tag} BAD ${error instanceof Error ? error.message.replace(/[\r\n]/g, ' ') : 'error'}\r\n`);
+          await execute(text, literals);
+        } finally {
+          flush();
         }
       });
     };

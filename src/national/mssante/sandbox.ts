@@ -288,7 +288,7 @@ export async function startMssanteSandbox(options: MssanteSandboxOptions): Promi
       const box = directory.find(address);
       if (!box) return [];
       const list = await store.list(box.address);
-      return Promise.all(list.messages.map(async (m) => ({ uid: m.uid, flags: m.flags, raw: await store.read(box.address, m) })));
+      return Promise.all(list.messages.map(async (m) => ({ uid: m.uid, flags: [...m.flags], raw: await store.read(box.address, m) })));
     },
     async patientMailbox(matricule) {
       const address = patientAddress(matricule);

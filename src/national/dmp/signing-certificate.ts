@@ -1,0 +1,80 @@
+/**
+ * The signing certificate of an XML signature the DMP sandbox checks (VIHF, signature
+ * document): read from `ds:KeyInfo` as xml-crypto reads it, and checked against the trusted
+ * CAs (issued and signed by one of them).
+ *
+ * A client signs request after request with the same certificate, and reading it is costly
+ * (xml-crypto's KeyInfo reading parses the X.509 twice, Node's X509Certificate once more, each
+ * trusted CA once more, and a check from PEM text parses it yet again: about 1.2 ms). So what a
+ * certificate's text gives is kept, for each list of trusted CAs: the same text always gives
+ * the same certificate and the same answer, and no rule depends on the time here (callers
+ * check validity periods themselves).
+ */
+import { X509Certificate, type KeyLike, type KeyObject } from 'node:crypto';
+import type { Element } from '@xmldom/xmldom';
+import { SignedXml } from 'xml-crypto';
+
+export interface SigningCertificate {
+  /** PEM, as xml-crypto gives it. */
+  pem: string;
+  certificate: X509Certificate;
+  publicKey: KeyObject;
+  /** Issued and signed by one of the trusted CAs. */
+  trusted: boolean;
+}
+
+export type SigningCertificateRead = SigningCertificate | 'missing' | 'unreadable';
+
+/** Certificates kept per list of trusted CAs (the oldest goes first). */
+const KEPT_CERTIFICATES = 100;
+const kept = new WeakMap<readonly string[], Map<string, SigningCertificateRead>>();
+
+/**
+ * The certificate of `ds:KeyInfo` (its first X509Certificate, in document order), `missing`
+ * when there is none, `unreadable` when it is not one certificate.
+ */
+export function signingCertificateOf(keyInfo: Element | undefined, trustedCa: readonly string[]): SigningCertificateRead {
+  const element = keyInfo?.getElementsByTagNameNS('*', 'X509Certificate').item(0);
+  if (!keyInfo || !element) return 'missing';
+  const text = element.textContent ?? '';
+  let byText = kept.get(trustedCa);
+  if (!byText) kept.set(trustedCa, (byText = new Map()));
+  const known = byText.get(text);
+  if (known) return known;
+  const read = readCertificate(keyInfo, trustedCa);
+  if (byText.size >= KEPT_CERTIFICATES) byText.delete(byText.keys().next().value ?? '');
+  byText.set(text, read);
+  return read;
+}
+
+function readCertificate(keyInfo: Element, trustedCa: readonly string[]): SigningCertificateRead {
+  let pem: string | null;
+  let certificate: X509Certificate;
+  try {
+    pem = SignedXml.getCertFromKeyInfo(keyInfo as unknown as Node);
+    if (!pem) return 'missing';
+    certificate = new X509Certificate(pem);
+  } catch {
+    return 'unreadable';
+  }
+  const trusted = trustedCa.some((caPem) => {
+    try {
+      const ca = new X509Certificate(caPem);
+      return certificate.checkIssued(ca) && certificate.verify(ca.publicKey);
+    } catch {
+      return false;
+    }
+  });
+  return { pem, certificate, publicKey: certificate.publicKey, trusted };
+}
+
+/** RSA PKCS#1 v1.5 signature methods: xml-crypto checks them with a parsed key (its RSA-PSS check wants PEM text). */
+const PARSED_KEY_ALGORITHMS: ReadonlySet<string> = new Set([
+  'http://www.w3.org/2000/09/xmldsig#rsa-sha1',
+  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
+  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha512',
+]);
+
+/** The key to check a signature made with `algorithm` (its SignatureMethod): the parsed key when xml-crypto can take it. */
+export const verificationKey = (signer: SigningCertificate, algorithm: string | undefined): KeyLike =>
+  algorithm !== undefined && PARSED_KEY_ALGORITHMS.has(algorithm) ? signer.publicKey : signer.pem;
