@@ -10,12 +10,14 @@
  * not public — dmp.md §5.4). Also: its DocumentEntry, and the verification the sandbox runs.
  */
 import { createHash, X509Certificate } from 'node:crypto';
-import { C14nCanonicalizationWithComments, SignedXml } from 'xml-crypto';
+import { SignedXml } from 'xml-crypto';
+import { canonicalizeDocument } from '../../formats/c14n.ts';
 import { fail, ok, type Result } from '../../formats/result.ts';
 import { childElements, firstChildElement, parseXml, textOf } from '../../formats/soap/index.ts';
 import type { DocumentEntry, XdsAuthor, XdsCode } from '../../formats/xds/index.ts';
 import { escapeAttribute, escapeText } from '../../formats/xml.ts';
 import { DS_NS } from './wire.ts';
+import { signingCertificateOf, verificationKey } from './signing-certificate.ts';
 
 export const XADES_NS = 'http://uri.etsi.org/01903/v1.1.1#';
 const C14N_WITH_COMMENTS = 'http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments';
@@ -33,12 +35,16 @@ export const SIGNATURE_DOCUMENT = {
   eventCode: { code: PURPOSE_SOURCE, codingScheme: '1.2.840.10065.1.12', displayName: 'Source' },
 } as const satisfies Record<string, XdsCode>;
 
-/** Digest of a document in the manifest: SHA-1 of its C14N-with-comments form for XML, else of its bytes; base64. */
+/**
+ * Digest of a document in the manifest, base64: for XML, SHA-1 of the canonical form (C14N with
+ * comments) of the whole document, comments and PIs around the root included; for other types,
+ * or XML that cannot be read, SHA-1 of the bytes.
+ */
 export function manifestDigest(bytes: Uint8Array, mimeType: string): string {
   let data: Uint8Array | string = bytes;
   if (/xml/i.test(mimeType)) {
-    const doc = parseXml(Buffer.from(bytes).toString('utf8'));
-    if (doc.ok) data = new C14nCanonicalizationWithComments().process(doc.value.documentElement! as unknown as Node, {});
+    const canonical = canonicalizeDocument(Buffer.from(bytes).toString('utf8'));
+    if (canonical.ok) data = canonical.value;
   }
   return createHash('sha1').update(data).digest('base64');
 }
@@ -144,27 +150,15 @@ export function verifySignatureDocument(input: SignatureCheckInput): Result<{ si
   if (!doc.ok) return doc;
   const root = doc.value.documentElement!;
   if (root.namespaceURI !== DS_NS || root.localName !== 'Signature') return fail('ds:Signature', 'root element must be ds:Signature');
-  const pem = SignedXml.getCertFromKeyInfo((firstChildElement(root, DS_NS, 'KeyInfo') ?? null) as unknown as Node | null);
-  if (!pem) return fail('ds:KeyInfo', 'X509Certificate missing');
-  let cert: X509Certificate;
-  try {
-    cert = new X509Certificate(pem);
-  } catch {
-    return fail('ds:X509Certificate', 'unreadable certificate');
-  }
-  const trusted = input.trustedCa.some((caPem) => {
-    try {
-      const ca = new X509Certificate(caPem);
-      return cert.checkIssued(ca) && cert.verify(ca.publicKey);
-    } catch {
-      return false;
-    }
-  });
-  if (!trusted) return fail('ds:X509Certificate', 'not issued by a trusted CA');
+  const signer = signingCertificateOf(firstChildElement(root, DS_NS, 'KeyInfo'), input.trustedCa);
+  if (signer === 'missing') return fail('ds:KeyInfo', 'X509Certificate missing');
+  if (signer === 'unreadable') return fail('ds:X509Certificate', 'unreadable certificate');
+  if (!signer.trusted) return fail('ds:X509Certificate', 'not issued by a trusted CA');
   let signed: string[];
   try {
-    const verifier = new SignedXml({ publicCert: pem });
+    const verifier = new SignedXml({ publicCert: signer.pem });
     verifier.loadSignature(root as unknown as Node);
+    verifier.publicCert = verificationKey(signer, verifier.signatureAlgorithm);
     const uris = verifier.getReferences().map((r) => r.uri);
     if (!uris.includes(`#${MANIFEST_ID}`)) return fail('ds:SignedInfo', `no Reference to #${MANIFEST_ID}`);
     if (!verifier.checkSignature(xml)) return fail('ds:Signature', 'invalid signature');
@@ -185,5 +179,5 @@ export function verifySignatureDocument(input: SignatureCheckInput): Result<{ si
     if (found === undefined) return fail('ds:Manifest', `no Reference to document urn:oid:${d.uniqueId}`);
     if (found !== manifestDigest(d.bytes, d.mimeType)) return fail('ds:Manifest', `digest of urn:oid:${d.uniqueId} does not match the document`);
   }
-  return ok({ signerSubject: cert.subject });
+  return ok({ signerSubject: signer.certificate.subject });
 }
