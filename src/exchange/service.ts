@@ -46,6 +46,7 @@ export type OutgoingHeader = Omit<OutgoingDocument, 'cda' | 'pdf'>;
 
 /** The columns of an OutgoingHeader: the bytes are read only by the channel that sends them. */
 const { cda: _cda, pdf: _pdf, ...OUTGOING_HEADER } = getTableColumns(outgoingDocuments);
+const DISPATCH_COLUMNS = getTableColumns(dispatches);
 export type Dispatch = typeof dispatches.$inferSelect;
 /** What a source (the DPI, an HL7 inbox message) hands to the PFI: one document to route. */
 export type OutgoingSnapshot = typeof outgoingDocuments.$inferInsert;
@@ -246,22 +247,27 @@ export function createExchangeService(deps: ExchangeDeps) {
   }
 
   /**
-   * Counts one more attempt of a pending dispatch and reads what its channel sends: the DMP
-   * takes the CDA alone (its PDF is inside), mail carries the PDF beside it too. Undefined when
-   * the dispatch is no longer pending (already sent, blocked or failed: nothing to do).
+   * Counts one more attempt of a pending dispatch and reads what its channel sends, in one
+   * statement: the DMP takes the CDA alone (its PDF is inside), mail carries the PDF beside it
+   * too. Undefined when the dispatch is no longer pending (already sent, blocked or failed:
+   * nothing to do).
    */
   async function startAttempt(dispatchId: string): Promise<{ dispatch: Dispatch; outgoing: OutgoingDocument } | undefined> {
-    const [dispatch] = await db.update(dispatches).set({ attempts: sql`${dispatches.attempts} + 1`, updatedAt: new Date() })
-      .where(and(eq(dispatches.id, dispatchId), eq(dispatches.status, 'pending'))).returning();
-    if (!dispatch) {
+    const started = db.$with('started').as(db.update(dispatches).set({ attempts: sql`${dispatches.attempts} + 1`, updatedAt: new Date() })
+      .where(and(eq(dispatches.id, dispatchId), eq(dispatches.status, 'pending'))).returning());
+    const [row] = await db.with(started).select({
+      dispatch: Object.fromEntries(Object.keys(DISPATCH_COLUMNS).map((k) => [k, started[k as keyof typeof DISPATCH_COLUMNS]])) as { [K in keyof typeof DISPATCH_COLUMNS]: (typeof started)[K] },
+      outgoing: {
+        ...OUTGOING_HEADER, cda: outgoingDocuments.cda,
+        pdf: sql<Buffer | null>`case when ${started.channel} = 'dmp' then null else ${outgoingDocuments.pdf} end`.mapWith(outgoingDocuments.pdf),
+      },
+    }).from(started).leftJoin(outgoingDocuments, eq(outgoingDocuments.id, started.outgoingId));
+    if (!row) {
       await loadDispatch(dispatchId); // throws when it does not exist at all
       return undefined;
     }
-    const [outgoing] = dispatch.channel === 'dmp'
-      ? await db.select({ ...OUTGOING_HEADER, cda: outgoingDocuments.cda }).from(outgoingDocuments).where(eq(outgoingDocuments.id, dispatch.outgoingId))
-      : await db.select().from(outgoingDocuments).where(eq(outgoingDocuments.id, dispatch.outgoingId));
-    if (!outgoing) throw new PermanentJobError(`document sortant ${dispatch.outgoingId} introuvable`);
-    return { dispatch, outgoing: { pdf: null, ...outgoing } };
+    if (!row.outgoing) throw new PermanentJobError(`document sortant ${row.dispatch.outgoingId} introuvable`);
+    return row as { dispatch: Dispatch; outgoing: OutgoingDocument };
   }
 
   /** One attempt of a channel; failures are recorded, then retried or dead-lettered by the outbox. */
