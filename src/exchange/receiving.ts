@@ -4,21 +4,21 @@
  *
  * 1. `store` (called by the IMAP receiver for each new message, before the message is marked
  *    processed on the server): the raw message is written to `received_messages` and a
- *    processing job enqueued, in one transaction. A message read twice (an interrupted fetch,
+ *    processing job enqueued, in one statement. A message read twice (an interrupted fetch,
  *    a restart) is stored once: the key is the mailbox and its Message-ID.
  * 2. `process` (queue `exchange.received`): a DSN or MDN updates the dispatch it refers to; a
  *    document message has each CDA integrated in the DPI (matched by INS, then traits, or
  *    queued for review) and, when the sender asked for it, an MDN answers with the outcome:
  *    processed, or the MSSanté processing code (900–906). Anything else waits for review.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import {
   buildMdn, readReceipts, readReceivedMessage, type IncomingRawMessage, type MdnProcessingCode, type MssanteClient, type ReceiptEvent,
 } from '../national/mssante/index.ts';
 import type { ReceivedDocumentService } from '../record/index.ts';
 import type { Database } from '../platform/db/index.ts';
-import { enqueue, PermanentJobError, type Job } from '../platform/jobs/index.ts';
+import { PermanentJobError, writeAndEnqueue, type Job } from '../platform/jobs/index.ts';
 import { PFI_ACTOR, type ExchangeService } from './service.ts';
 import { receivedMessages } from './tables.ts';
 
@@ -60,12 +60,10 @@ export function createReceivingService(deps: ReceivingDeps) {
     /** Stores a message read from the mailbox and enqueues its processing (idempotent). */
     async store(message: IncomingRawMessage): Promise<void> {
       const messageId = messageIdOfRaw(message.raw);
-      const stored = await db.transaction(async (tx) => {
-        const [row] = await tx.insert(receivedMessages).values({ mailbox: message.mailbox, messageId, raw: message.raw })
-          .onConflictDoNothing().returning({ id: receivedMessages.id });
-        if (row) await enqueue(tx, { queue: RECEIVED_QUEUE, payload: { id: row.id }, dedupKey: row.id });
-        return row !== undefined;
-      });
+      const id = randomUUID();
+      const stored = await writeAndEnqueue(db,
+        db.insert(receivedMessages).values({ id, mailbox: message.mailbox, messageId, raw: message.raw }).onConflictDoNothing().returning({ id: receivedMessages.id }),
+        [{ queue: RECEIVED_QUEUE, payload: { id }, dedupKey: id }]);
       if (stored) deps.onEnqueued?.();
     },
 

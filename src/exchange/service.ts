@@ -353,12 +353,12 @@ export function createExchangeService(deps: ExchangeDeps) {
      * Message-IDs are ignored (returns false); a receipt never moves a status backwards.
      */
     async recordReceipt(receipt: { messageId: string; kind: 'dsn' | 'mdn'; outcome: 'delivered' | 'read' | 'failed'; detail?: string; code?: string }): Promise<boolean> {
-      const [dispatch] = await db.select().from(dispatches).where(eq(dispatches.externalId, receipt.messageId));
-      if (!dispatch) return false;
+      const [found] = await db.select({ dispatch: DISPATCH_COLUMNS, outgoing: OUTGOING_HEADER }).from(dispatches)
+        .innerJoin(outgoingDocuments, eq(outgoingDocuments.id, dispatches.outgoingId)).where(eq(dispatches.externalId, receipt.messageId));
+      if (!found) return false;
+      const { dispatch, outgoing } = found;
       const rank: Record<Dispatch['status'], number> = { pending: 0, blocked: 0, sent: 1, delivered: 2, read: 3, failed: 4 };
       if (rank[receipt.outcome] <= rank[dispatch.status]) return true;
-      const [outgoing] = await db.select(OUTGOING_HEADER).from(outgoingDocuments).where(eq(outgoingDocuments.id, dispatch.outgoingId));
-      if (!outgoing) return false;
       const now = new Date();
       await setStatus(dispatch, outgoing, receipt.outcome, {
         ...(receipt.outcome === 'delivered' ? { deliveredAt: now } : {}),

@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import { openTestDatabase } from '../../../test/support/database.ts';
 import type { DatabaseHandle } from '../db/index.ts';
 import { silentLogger } from '../logging.ts';
-import { backoffDelay, claim, complete, completeAndClaim, enqueue, fail, queueStats, retryDead } from './outbox.ts';
+import { backoffDelay, claim, complete, completeAndClaim, enqueue, fail, queueStats, retryDead, writeAndEnqueue } from './outbox.ts';
 import { jobs } from './tables.ts';
 import { PermanentJobError, startWorker } from './worker.ts';
 
@@ -24,6 +24,15 @@ describe('outbox', () => {
     const id = await enqueue(handle.db, { queue: 'q1', payload: { n: 1 } });
     const [a, b] = await Promise.all([claim(handle.db, ['q1'], 'A', 5, 60_000), claim(handle.db, ['q1'], 'B', 5, 60_000)]);
     expect([...a, ...b].map((j) => j.id)).toEqual([id]);
+  });
+
+  it('writes and enqueues in one statement: the jobs only when the write wrote a row', async () => {
+    const target = await enqueue(handle.db, { queue: 'q-target', payload: {} });
+    const write = (id: number) => handle.db.update(jobs).set({ lastError: 'touched' }).where(eq(jobs.id, id)).returning({ id: jobs.id });
+    expect(await writeAndEnqueue(handle.db, write(target), [{ queue: 'q-after', payload: { n: 1 }, dedupKey: 'after-1' }])).toBe(true);
+    expect(await writeAndEnqueue(handle.db, write(-1), [{ queue: 'q-after', payload: { n: 2 }, dedupKey: 'after-2' }])).toBe(false);
+    const queued = await handle.db.select({ payload: jobs.payload, maxAttempts: jobs.maxAttempts }).from(jobs).where(eq(jobs.queue, 'q-after'));
+    expect(queued).toEqual([{ payload: { n: 1 }, maxAttempts: 10 }]);
   });
 
   it('deduplicates by key', async () => {

@@ -7,7 +7,7 @@
  * claimed one at a time, oldest first: the next waits while an earlier one is pending
  * (backoff included) or running.
  */
-import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { and, eq, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { Executor } from '../db/index.ts';
 import { jobs } from './tables.ts';
 
@@ -46,16 +46,35 @@ export async function enqueueAll(db: Executor, all: EnqueueOptions[]): Promise<v
 }
 
 /**
+ * The outbox in one statement: `write` (an insert or update with `returning`) and, only if it
+ * wrote a row, the jobs `all`, their queues notified. Atomic without a transaction. Returns
+ * whether `write` wrote. The jobs cannot refer to ids the database generates: give the row its id.
+ */
+export async function writeAndEnqueue(db: Executor, write: SQLWrapper, all: EnqueueOptions[]): Promise<boolean> {
+  const result = await db.execute(sql`
+    with written as (${write.getSQL()}),
+    inserted as (${jobsInsert(all, sql`exists (select 1 from written)`)})
+    select (select count(*) from written)::int as written, (select count(pg_notify(${NOTIFY_CHANNEL}, queue)) from inserted)::int as notified`);
+  return Number((result as unknown as { rows: Array<{ written: number }> }).rows[0]?.written ?? 0) > 0;
+}
+
+/**
  * Inserts jobs (a dedup key already taken inserts nothing) and notifies each new job's queue,
  * in one statement; PostgreSQL delivers one notification per queue at commit. Returns the new ids.
  */
 async function insertAndNotify(db: Executor, all: EnqueueOptions[]): Promise<number[]> {
-  const insert = db.insert(jobs).values(all.map((o) => ({
-    queue: o.queue, payload: o.payload as object, orderingKey: o.orderingKey ?? null, dedupKey: o.dedupKey ?? null,
-    maxAttempts: o.maxAttempts ?? 10, runAt: o.runAt ?? new Date(),
-  }))).onConflictDoNothing().returning({ id: jobs.id, queue: jobs.queue });
-  const result = await db.execute(sql`with inserted as (${insert.getSQL()}) select id, pg_notify(${NOTIFY_CHANNEL}, queue) from inserted`);
+  const result = await db.execute(sql`with inserted as (${jobsInsert(all)}) select id, pg_notify(${NOTIFY_CHANNEL}, queue) from inserted`);
   return (result as unknown as { rows: Array<{ id: string | number }> }).rows.map((r) => Number(r.id));
+}
+
+/** `insert into jobs … returning id, queue` for `all`, optionally only when `condition` holds. */
+function jobsInsert(all: EnqueueOptions[], condition?: SQL): SQL {
+  const rows = sql.join(all.map((o) => sql`(${o.queue}::text, ${JSON.stringify(o.payload ?? null)}::jsonb, ${o.orderingKey ?? null}::text,
+    ${o.dedupKey ?? null}::text, ${o.maxAttempts ?? 10}::int, ${o.runAt?.toISOString() ?? null}::timestamptz)`), sql`, `);
+  return sql`insert into ${jobs} (queue, payload, ordering_key, dedup_key, max_attempts, run_at)
+    select queue, payload, ordering_key, dedup_key, max_attempts, coalesce(run_at, now())
+    from (values ${rows}) as v (queue, payload, ordering_key, dedup_key, max_attempts, run_at)${condition ? sql` where ${condition}` : sql``}
+    on conflict do nothing returning id, queue`;
 }
 
 interface ClaimedRow { id: string | number; queue: string; ordering_key: string | null; payload: unknown; attempts: number; max_attempts: number }
