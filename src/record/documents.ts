@@ -6,6 +6,7 @@
  * every read is audited.
  */
 import { and, asc, desc, eq, getTableColumns } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import { DOCUMENT_TYPES, isDocumentTypeKey, type DocumentTypeKey } from '../formats/cda/index.ts';
 import type { DocumentSection } from '../formats/pdf/index.ts';
 import type { IdentityService } from '../identity/index.ts';
@@ -200,12 +201,16 @@ export function createDocumentService(deps: { db: Database; identities: Identity
     },
 
     /** A validated document with its bytes, for sending (audited as a read by the platform). */
+    /** The document, its frozen bytes and the CDA id of the version it replaces, in one read. */
     async validatedForExchange(id: string, actor: string): Promise<ValidatedDocument> {
-      const row = await load(id);
-      const { pdf, cda } = await bytesOf(row, 'Document non validé : rien à envoyer');
-      const previous = row.replacesId ? await load(row.replacesId) : undefined;
+      const previous = alias(documents, 'previous');
+      const [found] = await db.select({ row: DOCUMENT_COLUMNS, pdf: documents.pdf, cda: documents.cda, replacesCdaId: previous.cdaId })
+        .from(documents).leftJoin(previous, eq(previous.id, documents.replacesId)).where(eq(documents.id, id));
+      if (!found) throw new DocumentError('not_found', `Document ${id} introuvable`, 404);
+      const { row, pdf, cda, replacesCdaId } = found;
+      if (row.status === 'draft' || !pdf || !cda) throw new DocumentError('not_validated', 'Document non validé : rien à envoyer', 409);
       await audit(db, { actor, action: 'document.read.exchange', subjectType: 'document', subjectId: id });
-      return { document: view(row), pdf, cda, ...(previous ? { replacesCdaId: previous.cdaId } : {}) };
+      return { document: view(row), pdf, cda, ...(replacesCdaId ? { replacesCdaId } : {}) };
     },
 
     async get(id: string, actor: string): Promise<DocumentView> {
