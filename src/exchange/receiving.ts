@@ -3,13 +3,14 @@
  * sent, and documents for the DPI (lab and imaging reports, volets de synthèse médicale).
  *
  * 1. `store` (called by the IMAP receiver for each new message, before the message is marked
- *    processed on the server): the raw message is written to `received_messages` and a
- *    processing job enqueued, in one statement. A message read twice (an interrupted fetch,
- *    a restart) is stored once: the key is the mailbox and its Message-ID.
- * 2. `process` (queue `exchange.received`): a DSN or MDN updates the dispatch it refers to; a
- *    document message has each CDA integrated in the DPI (matched by INS, then traits, or
- *    queued for review) and, when the sender asked for it, an MDN answers with the outcome:
- *    processed, or the MSSanté processing code (900–906). Anything else waits for review.
+ *    processed on the server): a DSN or MDN updates the dispatch it refers to at once, then is
+ *    stored with its outcome (applying it twice changes nothing); any other message is written
+ *    raw to `received_messages` with its processing job, in one statement. A message read twice
+ *    (an interrupted fetch, a restart) is stored once: the key is the mailbox and its Message-ID.
+ * 2. `process` (queue `exchange.received`): a document message has each CDA integrated in the
+ *    DPI (matched by INS, then traits, or queued for review) and, when the sender asked for it,
+ *    an MDN answers with the outcome: processed, or the MSSanté processing code (900–906).
+ *    Anything else waits for review.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
@@ -56,10 +57,42 @@ export function createReceivingService(deps: ReceivingDeps) {
     await db.update(receivedMessages).set({ status, kind, detail, processedAt: new Date() }).where(eq(receivedMessages.id, id));
   }
 
+  /** Moves the dispatches the receipts refer to; what the message's row then says. */
+  async function applyReceipts(receipts: ReceiptEvent[]): Promise<{ status: 'processed' | 'review'; kind: string; detail: string }> {
+    let known = 0;
+    for (const event of receipts) {
+      const original = originalOf(event, deps.mailbox);
+      if (!original) continue;
+      const outcome = event.kind === 'dsn'
+        ? (event.action === 'delivered' || event.action === 'relayed' || event.action === 'expanded' ? 'delivered' : event.action === 'failed' ? 'failed' : undefined)
+        : (event.success ? 'read' : 'failed');
+      if (!outcome) continue;
+      const detail = event.kind === 'dsn'
+        ? `DSN ${event.action} ${event.status}${event.diagnostic ? ` : ${event.diagnostic}` : ''}`
+        : `MDN ${event.disposition}`;
+      const code = event.kind === 'dsn' ? event.status : event.error?.code;
+      if (await deps.exchange.recordReceipt({ messageId: original, kind: event.kind, outcome, detail, ...(code ? { code } : {}) })) known++;
+    }
+    return known > 0
+      ? { status: 'processed', kind: receipts[0]!.kind, detail: `${known} accusé(s) rattaché(s)` }
+      : { status: 'review', kind: receipts[0]!.kind, detail: 'accusé pour un message inconnu' };
+  }
+
   return {
-    /** Stores a message read from the mailbox and enqueues its processing (idempotent). */
+    /**
+     * Stores a message read from the mailbox (idempotent). A receipt is applied at once, then
+     * stored with its outcome: applying it again (a crash in between, the message read twice)
+     * changes nothing. Anything else is stored with its processing job.
+     */
     async store(message: IncomingRawMessage): Promise<void> {
       const messageId = messageIdOfRaw(message.raw);
+      // Receipts are read by the light MIME reader: the full one is for document messages.
+      const receipts = readReceipts(message.raw);
+      if (receipts.length > 0) {
+        const outcome = await applyReceipts(receipts);
+        await db.insert(receivedMessages).values({ mailbox: message.mailbox, messageId, raw: message.raw, ...outcome, processedAt: new Date() }).onConflictDoNothing();
+        return;
+      }
       const id = randomUUID();
       const stored = await writeAndEnqueue(db,
         db.insert(receivedMessages).values({ id, mailbox: message.mailbox, messageId, raw: message.raw }).onConflictDoNothing().returning({ id: receivedMessages.id }),
@@ -73,25 +106,11 @@ export function createReceivingService(deps: ReceivingDeps) {
       const [row] = await db.select().from(receivedMessages).where(eq(receivedMessages.id, id));
       if (!row) throw new PermanentJobError(`message reçu ${id} introuvable`);
       if (row.status !== 'received') return;
-      // Receipts are read by the light MIME reader: the full one is for document messages.
+      // A receipt stored with a job (replayed, or stored by an earlier version) is applied here.
       const receipts = readReceipts(row.raw);
       if (receipts.length > 0) {
-        let known = 0;
-        for (const event of receipts) {
-          const original = originalOf(event, deps.mailbox);
-          if (!original) continue;
-          const outcome = event.kind === 'dsn'
-            ? (event.action === 'delivered' || event.action === 'relayed' || event.action === 'expanded' ? 'delivered' : event.action === 'failed' ? 'failed' : undefined)
-            : (event.success ? 'read' : 'failed');
-          if (!outcome) continue;
-          const detail = event.kind === 'dsn'
-            ? `DSN ${event.action} ${event.status}${event.diagnostic ? ` : ${event.diagnostic}` : ''}`
-            : `MDN ${event.disposition}`;
-          const code = event.kind === 'dsn' ? event.status : event.error?.code;
-          if (await deps.exchange.recordReceipt({ messageId: original, kind: event.kind, outcome, detail, ...(code ? { code } : {}) })) known++;
-        }
-        await finish(id, known > 0 ? 'processed' : 'review', receipts[0]!.kind,
-          known > 0 ? `${known} accusé(s) rattaché(s)` : 'accusé pour un message inconnu');
+        const outcome = await applyReceipts(receipts);
+        await finish(id, outcome.status, outcome.kind, outcome.detail);
         return;
       }
 
