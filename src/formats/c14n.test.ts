@@ -1,8 +1,17 @@
 /**
- * Canonical XML 1.0 of a whole document (c14n.ts) against an external truth: xml-crypto's
- * C14nCanonicalization(WithComments) applied to the @xmldom/xmldom DOM that `parseXml` builds,
- * on every official XML example of ../shared/fixtures and on random documents; plus hand-written
- * cases for each rule of the spec and for each well-formedness error.
+ * Canonical XML 1.0 of a whole document and of one element in its document (c14n.ts) against an
+ * external truth: xml-crypto's C14nCanonicalization(WithComments) applied to the
+ * @xmldom/xmldom DOM that `parseXml` builds, on every official XML example of ../shared/fixtures
+ * and on random documents; plus hand-written cases for each rule of the spec and for each
+ * well-formedness error.
+ *
+ * For one element (`canonicalizeElement`), the truth is xml-crypto's canonicalization of that
+ * element with the `ancestorNamespaces` that its SignedXml computes for a Reference
+ * (`findAncestorNs` → `findAncestorNsForElement`: the nearest declaration of each prefix on the
+ * ancestors, less undeclarations and the prefixes the element declares or uses itself), with the
+ * corrections below and one more:
+ *  10. xml-crypto does not import the ancestors' xml:* attributes into the apex (C14N §2.4 does):
+ *      `expectedElementCanonical` sets them on the element before canonicalizing it.
  *
  * How xml-crypto is used as the truth, and where it is not the truth:
  * - it canonicalizes an element, not a document: applied to `documentElement` it leaves out the
@@ -40,8 +49,11 @@ import type { Comment, Document, Element, Node, ProcessingInstruction } from '@x
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { C14nCanonicalization, C14nCanonicalizationWithComments } from 'xml-crypto';
+// What SignedXml's `findAncestorNs` applies to the element a Reference selects (not re-exported:
+// selecting by XPath `(//*)[n]` would go through xml-crypto's xpath 0.0.33, which gets document order wrong).
+import { findAncestorNsForElement } from 'xml-crypto/lib/utils.js';
 import { filesUnder, requireFixtures, skipReason } from '../../test/support/fixtures.ts';
-import { canonicalizeDocument } from './c14n.ts';
+import { canonicalizeDocument, canonicalizeElement, type SelectableElement } from './c14n.ts';
 import { parseXml } from './xml.ts';
 
 const PROCESSING_INSTRUCTION_NODE = 7;
@@ -125,6 +137,42 @@ function expectedCanonical(doc: Document, c14n: C14nCanonicalization, comments: 
   }
   return before + c14n.process(root as unknown as globalThis.Node, {}) + after;
 }
+
+const XML_NS = 'http://www.w3.org/XML/1998/namespace';
+
+/**
+ * The truth for the element at `index` (document order) as a Reference target: xml-crypto with
+ * the ancestor namespaces SignedXml computes for it, and the xml:*
+ * attributes the element inherits set on it for the call (deviation 10). Explicit declarations
+ * of the xml prefix are removed first, as in `expectedCanonical` (deviation 6).
+ */
+function expectedElementCanonical(doc: Document, index: number, c14n: C14nCanonicalization): string {
+  const elements = doc.getElementsByTagName('*');
+  for (let i = 0; i < elements.length; i++) elements.item(i)!.removeAttribute('xmlns:xml');
+  const element = elements.item(index)!; // getElementsByTagName lists them in document order
+  const ancestorNamespaces = findAncestorNsForElement(element as unknown as globalThis.Element);
+  const inherited: string[] = [];
+  for (let ancestor = element.parentNode; ancestor?.nodeType === 1; ancestor = ancestor.parentNode) {
+    const attributes = (ancestor as Element).attributes;
+    for (let i = 0; i < attributes.length; i++) {
+      const attribute = attributes.item(i)!;
+      if (attribute.namespaceURI !== XML_NS || element.hasAttributeNS(XML_NS, attribute.localName!)) continue;
+      element.setAttributeNS(XML_NS, attribute.name, attribute.value);
+      inherited.push(attribute.localName!);
+    }
+  }
+  try {
+    return c14n.process(element as unknown as globalThis.Node, { ancestorNamespaces });
+  } finally {
+    for (const local of inherited) element.removeAttributeNS(XML_NS, local);
+  }
+}
+
+/** A selector of the element at `index` in document order (the selector is called once per element, in that order). */
+const elementAt = (index: number): (() => boolean) => {
+  let seen = 0;
+  return () => seen++ === index;
+};
 
 /** The truth for `xml`, or undefined when xmldom refuses it. */
 function reference(xml: string, comments: boolean): string | undefined {
@@ -355,6 +403,76 @@ describe('canonicalizeDocument: well-formedness errors are results with a precis
   });
 });
 
+// ---- one element in its document, by hand -----------------------------------------------------
+
+describe('canonicalizeElement: one element and its descendants, in their document', () => {
+  const element = (xml: string, select: (e: SelectableElement) => boolean, comments = true): string => {
+    const result = canonicalizeElement(xml, select, { comments });
+    if (!result.ok) throw new Error(result.error.rule);
+    return result.value;
+  };
+  const refusal = (xml: string, select: (e: SelectableElement) => boolean): string => {
+    const result = canonicalizeElement(xml, select);
+    if (result.ok) throw new Error(`accepted: ${result.value}`);
+    expect(result.error.field).toBe('xml');
+    return result.error.rule;
+  };
+  const byId =
+    (id: string) =>
+    (e: SelectableElement): boolean =>
+      e.attribute('Id') === id;
+
+  it('gives the apex every namespace in scope, its own and the nearest inherited ones, but an empty default namespace', () => {
+    const xml = '<r xmlns="urn:d" xmlns:p="urn:p" xmlns:q="urn:q1"><s xmlns:q="urn:q2"><p:a Id="1" xmlns:z="urn:z"><b/></p:a><c Id="2" xmlns=""/></s></r>';
+    expect(element(xml, byId('1'))).toBe('<p:a xmlns="urn:d" xmlns:p="urn:p" xmlns:q="urn:q2" xmlns:z="urn:z" Id="1"><b></b></p:a>');
+    expect(element(xml, byId('2'))).toBe('<c xmlns:p="urn:p" xmlns:q="urn:q2" Id="2"></c>');
+  });
+
+  it('writes the descendants as in a whole document: superfluous declarations dropped, xmlns="" under a default namespace', () => {
+    const xml = '<r xmlns="urn:d" xmlns:p="urn:p"><a Id="1"><b xmlns:p="urn:p" xmlns="urn:d"/><c xmlns=""><d xmlns=""/></c></a></r>';
+    expect(element(xml, byId('1'))).toBe('<a xmlns="urn:d" xmlns:p="urn:p" Id="1"><b></b><c xmlns=""><d></d></c></a>');
+  });
+
+  it('gives the apex the xml:* attributes of its nearest ancestors that it has not, sorted with its own', () => {
+    const xml = '<r xml:lang="fr" xml:space="preserve" xml:base="http://a/"><s xml:lang="en"><a Id="1" xml:base="http://b/"><b xml:lang="de"/></a></s></r>';
+    expect(element(xml, byId('1'))).toBe('<a Id="1" xml:base="http://b/" xml:lang="en" xml:space="preserve"><b xml:lang="de"></b></a>');
+  });
+
+  it('writes nothing outside the subtree; keeps the comments inside, or drops them', () => {
+    const xml = '<?xml version="1.0"?>\n<!--before--><r><!--x--><a Id="1"><!--in--><?pi d?>t&amp;<![CDATA[<c>]]></a><!--y--></r><!--after-->';
+    expect(element(xml, byId('1'))).toBe('<a Id="1"><!--in--><?pi d?>t&amp;&lt;c&gt;</a>');
+    expect(element(xml, byId('1'), false)).toBe('<a Id="1"><?pi d?>t&amp;&lt;c&gt;</a>');
+  });
+
+  it('selects on what the selector sees, once per element in document order: namespace, local name, depth, attribute values as parsed', () => {
+    const xml = '<r xmlns:p="urn:p"><p:a Id="x&amp;y"/><p:a xml:lang="fr"><p:a/></p:a></r>';
+    expect(element(xml, byId('x&y'))).toBe('<p:a xmlns:p="urn:p" Id="x&amp;y"></p:a>');
+    expect(element(xml, (e) => e.attribute('xml:lang') === 'fr')).toBe('<p:a xmlns:p="urn:p" xml:lang="fr"><p:a></p:a></p:a>');
+    expect(element(xml, (e) => e.namespaceURI === 'urn:p' && e.depth === 2)).toBe('<p:a xmlns:p="urn:p" xml:lang="fr"></p:a>');
+    expect(element(xml, (e) => e.depth === 0)).toBe(canonical(xml));
+    const seen: Array<[string, string, number]> = [];
+    element(xml, (e) => {
+      seen.push([e.namespaceURI, e.localName, e.depth]);
+      return e.depth === 0;
+    });
+    expect(seen).toEqual([
+      ['', 'r', 0],
+      ['urn:p', 'a', 1],
+      ['urn:p', 'a', 1],
+      ['urn:p', 'a', 2],
+    ]);
+  });
+
+  it('refuses a selection of no element, of two, of one inside the other, and a document that is not well-formed', () => {
+    expect(refusal('<r><a/></r>', byId('1'))).toBe('no element is selected');
+    expect(refusal('<r>\n<a Id="1"/>\n<b Id="1"/></r>', byId('1'))).toBe('line 3: <b> is selected, and so is <a> of line 2: the selection must designate a single element');
+    expect(refusal('<r><a Id="1"><b Id="1"/></a></r>', byId('1'))).toContain('<b> is selected, and so is <a> of line 1');
+    expect(refusal('<r><a Id="1"/><b></r>', byId('1'))).toContain('end tag </r> does not match start tag <b>');
+    expect(refusal('<r Id="1"/><!-- -- -->', byId('1'))).toContain("'--' is not allowed inside a comment");
+    expect(refusal('', byId('1'))).toBe('empty document');
+  });
+});
+
 // ---- xml-crypto's departures from the spec, shown on raw xml-crypto ---------------------------
 
 describe('xml-crypto deviations (documented at the top of this file; raw xml-crypto, not ours, is wrong)', () => {
@@ -433,6 +551,21 @@ describe.skipIf(fixtures === undefined)(`every XML file of the fixtures${fixture
     expect(raw === ours.value).toBe(!hasEscapableComment(doc.value.documentElement as Element));
   });
 
+  it.each(files.map((file) => [rel(file), file]))('%s: some elements in their document, same as xml-crypto for a Reference', (_name, file) => {
+    const xml = readFileSync(file as string, 'utf8');
+    const doc = parseXml(xml);
+    if (!doc.ok) return; // see the next test
+    const count = doc.value.getElementsByTagName('*').length;
+    // The first child of the root, elements spread over the document, the last one (often deep).
+    const indices = [...new Set([1, count >> 2, count >> 1, (3 * count) >> 2, count - 1])].filter((i) => i < count);
+    for (const index of indices) {
+      for (const comments of [true, false]) {
+        const expected = expectedElementCanonical(doc.value, index, new ReferenceC14n(comments));
+        expect(canonicalizeElement(xml, elementAt(index), { comments }), `element ${index}`).toEqual({ ok: true, value: expected });
+      }
+    }
+  });
+
   it('xmldom refuses only the three empty files and the schema with a DOCTYPE (and so do we)', () => {
     const refused = files.filter((file) => !parseXml(readFileSync(file, 'utf8')).ok).map(rel);
     const expected: Array<[string, string]> = [
@@ -490,6 +623,8 @@ interface DocumentTree {
 }
 
 const PREFIXES = ['', 'a', 'b', 'ns1', 'x-y', 'B', 'z_z'];
+/** Attributes may also be xml:* ones (never declared: the xml prefix is bound everywhere). */
+const ATTRIBUTE_PREFIXES = [...PREFIXES, 'xml'];
 const URIS = ['urn:a', 'urn:ab', 'urn:b', 'http://example.org/ns', 'urn:é'];
 const LOCALS = ['a', 'b', 'item', 'é', 'x.y', 'X', '_1'];
 const SPACE = fc.constantFrom(' ', '  ', '\n', '\t', '\r\n', '\r');
@@ -509,7 +644,7 @@ const piTree = fc
 
 const documentTree: fc.Arbitrary<DocumentTree> = (() => {
   const attribute = fc.record({
-    prefix: fc.constantFrom(...PREFIXES),
+    prefix: fc.constantFrom(...ATTRIBUTE_PREFIXES),
     local: fc.constantFrom(...LOCALS),
     value: fc.array(CHARS, { maxLength: 8 }),
     quote: fc.constantFrom<'"' | "'">('"', "'"),
@@ -632,6 +767,23 @@ describe('random documents (fast-check)', () => {
           const expected = reference(xml, comments);
           expect(expected, xml).toBeDefined();
           expect(canonicalizeDocument(xml, { comments }), xml).toEqual({ ok: true, value: expected });
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('one element of such documents: same as xml-crypto for a Reference, with and without comments; a canonical document itself', () => {
+    fc.assert(
+      fc.property(documentTree, fc.nat(), (tree, pick) => {
+        const xml = writeDocument(tree);
+        const doc = parseXml(xml);
+        if (!doc.ok) throw new Error(doc.error.rule);
+        const index = pick % doc.value.getElementsByTagName('*').length;
+        for (const comments of [true, false]) {
+          const expected = expectedElementCanonical(doc.value, index, new ReferenceC14n(comments));
+          expect(canonicalizeElement(xml, elementAt(index), { comments }), xml).toEqual({ ok: true, value: expected });
+          expect(canonicalizeDocument(expected, { comments })).toEqual({ ok: true, value: expected });
         }
       }),
       { numRuns: 400 },

@@ -22,6 +22,17 @@
  *   escaped `&amp; &lt; &gt; &#xD;`; comments and PIs are written verbatim (`<?target data?>`).
  *
  * Errors are returned, never thrown: the rule names the line and the tag when it can.
+ *
+ * `canonicalizeElement` gives the canonical form of one element and its descendants taken in
+ * their document — the document subset an XML-DSig `#Id` reference designates. The whole
+ * document is read (and must be well-formed); only the selected subtree is written, as above
+ * but for its top element, the apex, whose parent is not in the subset (C14N §2.3, §2.4):
+ * - it gets every namespace declaration in scope, its own and those inherited from its
+ *   ancestors (nearest first), except an empty default namespace (`xmlns=""` is only written
+ *   under an output ancestor with a default namespace, and the apex has none);
+ * - it gets the `xml:*` attributes of its ancestors (the nearest one for each name) that it
+ *   does not carry itself, sorted with its own attributes;
+ * - nothing outside the subtree is written (no comment or PI around the root either).
  */
 import { fail, ok, type Result } from './result.ts';
 
@@ -36,6 +47,31 @@ const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
 
 /** Canonical form of a whole XML document (Canonical XML 1.0, inclusive), or why it is not well-formed. */
 export function canonicalizeDocument(xml: string, options: CanonicalizeOptions = {}): Result<string> {
+  return canonicalize(xml, options, undefined);
+}
+
+/** What `canonicalizeElement`'s selector sees of an element, during the call only. */
+export interface SelectableElement {
+  /** '' for no namespace. */
+  namespaceURI: string;
+  localName: string;
+  /** 0 for the root element, 1 for its children… */
+  depth: number;
+  /** The value of the attribute written `qname` (`Id`, `xml:lang`…), normalised and references expanded; undefined when absent. */
+  attribute(qname: string): string | undefined;
+}
+
+/**
+ * Canonical form of the one element `select` accepts and its descendants, in the context of
+ * `xml` (see the top of this file), or why not: the document is not well-formed, no element is
+ * selected, or two are (one of them may be inside the other). `select` is called once per
+ * element, in document order.
+ */
+export function canonicalizeElement(xml: string, select: (element: SelectableElement) => boolean, options: CanonicalizeOptions = {}): Result<string> {
+  return canonicalize(xml, options, select);
+}
+
+function canonicalize(xml: string, options: CanonicalizeOptions, select: ((element: SelectableElement) => boolean) | undefined): Result<string> {
   if (typeof xml !== 'string' || xml.trim() === '') return fail(FIELD, 'empty document');
   if (xml.charCodeAt(0) === 0xfeff) xml = xml.slice(1); // byte order mark read as text
   const forbidden = forbiddenCharacter(xml);
@@ -44,15 +80,15 @@ export function canonicalizeDocument(xml: string, options: CanonicalizeOptions =
     return fail(FIELD, `line ${lineAt(xml, forbidden)}: character U+${code.toString(16).toUpperCase().padStart(4, '0')} is not allowed in XML`);
   }
   try {
-    return ok(new Canonicalizer(xml, options.comments ?? true).document());
+    return ok(new Canonicalizer(xml, options.comments ?? true, select).document());
   } catch (error) {
-    if (error instanceof NotWellFormed) return fail(FIELD, error.message);
+    if (error instanceof Refusal) return fail(FIELD, error.message);
     throw error;
   }
 }
 
-/** Thrown inside the reader only, turned into a `fail` result by `canonicalizeDocument`. */
-class NotWellFormed extends Error {}
+/** Thrown inside the reader only (not well-formed, or not a single element selected), turned into a `fail` result by `canonicalize`. */
+class Refusal extends Error {}
 
 /** One attribute of the start tag being read. */
 interface Attribute {
@@ -73,6 +109,9 @@ interface Attribute {
   local: string;
 }
 
+/** The value of `attribute`, normalised and references expanded, not yet escaped. */
+const valueOf = (src: string, attribute: Attribute): string => attribute.expanded ?? src.slice(attribute.valueStart, attribute.valueEnd);
+
 const newAttribute = (): Attribute => ({ qname: '', colon: -1, valueStart: 0, valueEnd: 0, expanded: undefined, plain: false, verbatim: false, uri: '', local: '' });
 
 /** A namespace declaration that the canonical form writes on its element. */
@@ -81,11 +120,48 @@ interface Declaration {
   uri: string;
 }
 
+/** An attribute the apex of a document subset writes: its own, or an xml:* one it inherits. */
+interface ApexAttribute {
+  qname: string;
+  uri: string;
+  local: string;
+  /** Normalised, references expanded, not yet escaped. */
+  value: string;
+}
+
+/**
+ * The element whose start tag is being read, as `canonicalizeElement`'s selector sees it: its
+ * attributes are the first `attributeCount` of the reader's pool. A class rather than an object
+ * literal with a closure, which would be built again for each element.
+ */
+class ElementView implements SelectableElement {
+  namespaceURI = '';
+  localName = '';
+  depth = 0;
+  attributeCount = 0;
+
+  constructor(
+    private readonly src: string,
+    private readonly attributes: readonly Attribute[],
+  ) {}
+
+  attribute(qname: string): string | undefined {
+    for (let i = 0; i < this.attributeCount; i++) {
+      const attribute = this.attributes[i]!;
+      if (attribute.qname === qname) return valueOf(this.src, attribute);
+    }
+    return undefined;
+  }
+}
+
 /**
  * The reader and writer. `pos` moves forward only and each construct is read once. Most of a
  * document is already canonical, so the output is the source copied in runs: `replace` writes
  * the canonical form of a construct that differs (an empty-element tag, attributes out of
  * order, a reference, a CDATA section…) and the source up to it; the pieces are joined at the end.
+ *
+ * With a selector (`canonicalizeElement`) the whole document is read the same way, but the
+ * source is written out only from the start tag of the selected element, the apex, to its end tag.
  */
 class Canonicalizer {
   private pos = 0;
@@ -114,11 +190,25 @@ class Canonicalizer {
   private nextAmpersand = -1;
   private nextGreaterThan = -1;
   private nextCarriageReturn = -1;
+  /** Whether the source read is written out: always for a document; for a subset, inside the apex only. */
+  private emitting: boolean;
+  /** Subset: the selected element's name and where its start tag began (-1 until one is selected). */
+  private selectedName = '';
+  private selectedAt = -1;
+  /** Subset: index of the apex in `openNames` while it is open, else -1. */
+  private apexDepth = -1;
+  /** Subset: what the selector sees of the element being read (one view, updated at each element). */
+  private elementView: ElementView | undefined;
+  /** Subset: the xml:* attributes of each open element read before the apex, for it to inherit. */
+  private readonly openXmlAttributes: Array<ApexAttribute[] | undefined> = [];
 
   constructor(
     private readonly src: string,
     private readonly comments: boolean,
-  ) {}
+    private readonly select: ((element: SelectableElement) => boolean) | undefined,
+  ) {
+    this.emitting = select === undefined;
+  }
 
   document(): string {
     this.xmlDeclaration();
@@ -135,14 +225,17 @@ class Canonicalizer {
     const depth = this.openNames.length;
     if (depth > 0) this.fail(this.openStarts[depth - 1]!, `element <${this.openNames[depth - 1]}> is not closed`);
     if (!this.rootSeen) this.fail(src.length, 'no root element');
+    if (this.select !== undefined && this.selectedAt < 0) throw new Refusal('no element is selected');
     this.replace(src.length, src.length, '');
     return this.out.join('');
   }
 
-  /** Writes `canonical` instead of the source from `start` to `end` (and the source before it). */
+  /** Writes `canonical` instead of the source from `start` to `end` (and the source before it), when emitting. */
   private replace(start: number, end: number, canonical: string): void {
-    if (start > this.copied) this.out.push(this.src.slice(this.copied, start));
-    if (canonical !== '') this.out.push(canonical);
+    if (this.emitting) {
+      if (start > this.copied) this.out.push(this.src.slice(this.copied, start));
+      if (canonical !== '') this.out.push(canonical);
+    }
     this.copied = end;
   }
 
@@ -251,7 +344,7 @@ class Canonicalizer {
   }
 
   private valueOf(attribute: Attribute): string {
-    return attribute.expanded ?? this.src.slice(attribute.valueStart, attribute.valueEnd);
+    return valueOf(this.src, attribute);
   }
 
   /**
@@ -310,7 +403,8 @@ class Canonicalizer {
     }
 
     const end = this.pos;
-    if (!verbatim) {
+    if (this.select !== undefined && this.isSelected(qname, colon, count, start)) this.writeApexTag(qname, count, start, end, empty);
+    else if (!verbatim) {
       let tag = '<' + qname;
       if (declarations !== undefined) {
         if (declarations.length > 1) declarations.sort((a, b) => compareCodePoints(a.prefix, b.prefix));
@@ -332,7 +426,67 @@ class Canonicalizer {
       this.openNames.push(qname);
       this.openStarts.push(start);
       this.openUndo.push(undoMark);
+      this.openXmlAttributes.push(this.select !== undefined && this.selectedAt < 0 ? this.xmlAttributes(count) : undefined);
     }
+  }
+
+  /**
+   * Subset: whether `select` accepts the element whose start tag is being read (its `count`
+   * attributes first in the pool); a second element accepted is refused.
+   */
+  private isSelected(qname: string, colon: number, count: number, start: number): boolean {
+    const element = (this.elementView ??= new ElementView(this.src, this.attributes));
+    element.namespaceURI = colon > 0 ? this.bindings.get(qname.slice(0, colon))! : (this.bindings.get('') ?? '');
+    element.localName = colon > 0 ? qname.slice(colon + 1) : qname;
+    element.depth = this.openNames.length;
+    element.attributeCount = count;
+    if (!this.select!(element)) return false;
+    if (this.selectedAt >= 0) {
+      this.fail(start, `<${qname}> is selected, and so is <${this.selectedName}> of line ${lineAt(this.src, this.selectedAt)}: the selection must designate a single element`);
+    }
+    this.selectedName = qname;
+    this.selectedAt = start;
+    return true;
+  }
+
+  /** The xml:* attributes among the first `count` of the pool, or undefined if none. */
+  private xmlAttributes(count: number): ApexAttribute[] | undefined {
+    let found: ApexAttribute[] | undefined;
+    for (let i = 0; i < count; i++) {
+      const attribute = this.attributes[i]!;
+      if (attribute.colon >= 0 && attribute.uri === XML_NS) (found ??= []).push({ qname: attribute.qname, uri: XML_NS, local: attribute.local, value: this.valueOf(attribute) });
+    }
+    return found;
+  }
+
+  /**
+   * The start tag of the apex, from `start` to `end` in the source (and its end tag when
+   * `empty`): its parent is not output, so it declares every namespace in scope but an empty
+   * default one, and carries the xml:* attributes of its nearest ancestors that it has not
+   * (C14N §2.3, §2.4). From there the source is written out, up to the apex's end tag.
+   */
+  private writeApexTag(qname: string, count: number, start: number, end: number, empty: boolean): void {
+    const declarations = [...this.bindings].filter(([prefix, uri]) => prefix !== 'xml' && uri !== '');
+    declarations.sort(([a], [b]) => compareCodePoints(a, b));
+    const attributes: ApexAttribute[] = [];
+    for (let i = 0; i < count; i++) {
+      const attribute = this.attributes[i]!;
+      attributes.push({ qname: attribute.qname, uri: attribute.uri, local: attribute.local, value: this.valueOf(attribute) });
+    }
+    for (let depth = this.openXmlAttributes.length - 1; depth >= 0; depth--) {
+      for (const inherited of this.openXmlAttributes[depth] ?? []) {
+        if (!attributes.some((a) => a.uri === XML_NS && a.local === inherited.local)) attributes.push(inherited);
+      }
+    }
+    attributes.sort(compareAttributes);
+    let tag = '<' + qname;
+    for (const [prefix, uri] of declarations) tag += (prefix === '' ? ' xmlns="' : ' xmlns:' + prefix + '="') + escapeAttributeValue(uri) + '"';
+    for (const attribute of attributes) tag += ' ' + attribute.qname + '="' + escapeAttributeValue(attribute.value) + '"';
+    this.copied = start;
+    this.emitting = true;
+    this.replace(start, end, empty ? tag + '></' + qname + '>' : tag + '>');
+    if (empty) this.emitting = false;
+    else this.apexDepth = this.openNames.length;
   }
 
   private checkDeclaration(prefix: string, uri: string, at: number, element: string): void {
@@ -384,7 +538,14 @@ class Canonicalizer {
     if (gt > nameEnd) this.replace(lt, this.pos, '</' + open + '>');
     this.openNames.pop();
     this.openStarts.pop();
+    this.openXmlAttributes.pop();
     this.restoreBindings(this.openUndo.pop()!);
+    if (this.openNames.length === this.apexDepth) {
+      // The apex's end tag: written, and nothing after it.
+      this.replace(this.pos, this.pos, '');
+      this.emitting = false;
+      this.apexDepth = -1;
+    }
   }
 
   // ---- character data ----------------------------------------------------------------------
@@ -611,7 +772,7 @@ class Canonicalizer {
   }
 
   private fail(at: number, rule: string): never {
-    throw new NotWellFormed(`line ${lineAt(this.src, at)}: ${rule}`);
+    throw new Refusal(`line ${lineAt(this.src, at)}: ${rule}`);
   }
 }
 
@@ -721,7 +882,7 @@ function namespacePrefix(attribute: Attribute): string | undefined {
 }
 
 /** C14N §2.3: attributes by namespace URI (none first), then local name. */
-const compareAttributes = (a: Attribute, b: Attribute): number => compareCodePoints(a.uri, b.uri) || compareCodePoints(a.local, b.local);
+const compareAttributes = (a: { uri: string; local: string }, b: { uri: string; local: string }): number => compareCodePoints(a.uri, b.uri) || compareCodePoints(a.local, b.local);
 
 /**
  * Sorts the first `count` attributes in canonical order, by insertion as a tag has few (merge

@@ -1,7 +1,8 @@
 /**
  * The signing certificate read from ds:KeyInfo: missing, unreadable, trusted or not by the test
- * CA, and read once per certificate text.
+ * CA, and read once per certificate text; the signer's key and certificate, read once per PEM.
  */
+import { createHash, X509Certificate } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,7 +10,7 @@ import type { Element } from '@xmldom/xmldom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseXml } from '../../formats/soap/index.ts';
 import { ensureTestPki, type TestPki } from '../../platform/pki/index.ts';
-import { signingCertificateOf, verificationKey, type SigningCertificate } from './signing-certificate.ts';
+import { signingCertificateOf, signingIdentityOf, verificationKey, type SigningCertificate } from './signing-certificate.ts';
 import { DS_NS } from './wire.ts';
 
 let dir: string;
@@ -58,5 +59,26 @@ describe('signing certificate of an XML signature', () => {
     expect(verificationKey(signer, 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256')).toBe(signer.publicKey);
     expect(verificationKey(signer, 'http://www.w3.org/2007/05/xmldsig-more#sha256-rsa-MGF1')).toBe(signer.pem);
     expect(verificationKey(signer, undefined)).toBe(signer.pem);
+  });
+});
+
+describe("the signer's identity", () => {
+  it('gives what ds:KeyInfo and XAdES SigningCertificate need, read once per PEM text', () => {
+    const signer = pki.signing.establishment;
+    const identity = signingIdentityOf(signer);
+    const der = Buffer.from(signer.cert.replace(/-----[^-]+-----|\s/g, ''), 'base64');
+    expect(identity).toMatchObject({
+      certificate: der.toString('base64'),
+      certificateSha1: createHash('sha1').update(der).digest('base64'),
+      issuerName: 'C=FR,O=PASSERELLE SANDBOX,OU=IGC-SANTE TEST,CN=TEST AC IGC-SANTE ELEMENTAIRE ORGANISATIONS',
+      serialNumber: BigInt(`0x${new X509Certificate(signer.cert).serialNumber}`).toString(10),
+    });
+    expect(identity.privateKey.asymmetricKeyType).toBe('rsa');
+    expect(signingIdentityOf({ ...signer }).privateKey).toBe(identity.privateKey);
+  });
+
+  it('throws when the key or the certificate cannot be read', () => {
+    expect(() => signingIdentityOf({ cert: pki.signing.establishment.cert, key: 'not a key' })).toThrow();
+    expect(() => signingIdentityOf({ cert: 'not a certificate', key: pki.signing.establishment.key })).toThrow();
   });
 });

@@ -9,8 +9,11 @@
  * certificate's text gives is kept, for each list of trusted CAs: the same text always gives
  * the same certificate and the same answer, and no rule depends on the time here (callers
  * check validity periods themselves).
+ *
+ * The signer's side is kept the same way: `signingIdentityOf` reads the private key and the
+ * certificate a signature is made with once per PEM text (about 0.5 ms), not once per signature.
  */
-import { X509Certificate, type KeyLike, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, X509Certificate, type KeyLike, type KeyObject } from 'node:crypto';
 import type { Element } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
 
@@ -78,3 +81,47 @@ const PARSED_KEY_ALGORITHMS: ReadonlySet<string> = new Set([
 /** The key to check a signature made with `algorithm` (its SignatureMethod): the parsed key when xml-crypto can take it. */
 export const verificationKey = (signer: SigningCertificate, algorithm: string | undefined): KeyLike =>
   algorithm !== undefined && PARSED_KEY_ALGORITHMS.has(algorithm) ? signer.publicKey : signer.pem;
+
+// ---- the signer's side -----------------------------------------------------------------------
+
+/** What signing with a certificate and its key needs (ds:KeyInfo, XAdES SigningCertificate). */
+export interface SigningIdentity {
+  privateKey: KeyObject;
+  /** The certificate (the first of the PEM text), DER in base64, as ds:X509Certificate holds it. */
+  certificate: string;
+  /** SHA-1 of that DER, base64 (xades:CertDigest). */
+  certificateSha1: string;
+  /** Issuer distinguished name, most significant RDN last (`C=FR,O=…,CN=…`), for ds:X509IssuerName. */
+  issuerName: string;
+  /** Serial number in decimal, for ds:X509SerialNumber. */
+  serialNumber: string;
+}
+
+const KEPT_SIGNERS = 100;
+const privateKeys = new Map<string, KeyObject>();
+const signerCertificates = new Map<string, Omit<SigningIdentity, 'privateKey'>>();
+
+/** The key and certificate of `signer`, read once per PEM text; throws when either cannot be read. */
+export function signingIdentityOf(signer: { cert: string; key: string }): SigningIdentity {
+  const privateKey = keep(privateKeys, signer.key, () => createPrivateKey(signer.key));
+  const certificate = keep(signerCertificates, signer.cert, () => {
+    const read = new X509Certificate(signer.cert);
+    return {
+      certificate: read.raw.toString('base64'),
+      certificateSha1: createHash('sha1').update(read.raw).digest('base64'),
+      issuerName: read.issuer.split('\n').reverse().join(','),
+      serialNumber: BigInt(`0x${read.serialNumber}`).toString(10),
+    };
+  });
+  return { privateKey, ...certificate };
+}
+
+/** The value kept for `key`, computed and kept (the oldest one going when full) the first time. */
+function keep<T>(kept: Map<string, T>, key: string, compute: () => T): T {
+  const known = kept.get(key);
+  if (known !== undefined) return known;
+  const value = compute();
+  if (kept.size >= KEPT_SIGNERS) kept.delete(kept.keys().next().value ?? '');
+  kept.set(key, value);
+  return value;
+}
