@@ -61,6 +61,8 @@ export interface XdmArchive {
 }
 
 const CRLF = '\r\n';
+/** formatCode of a level 1 CDA wrapping a PDF (IHE XDS-SD). */
+const XDS_SD_PDF = 'urn:ihe:iti:xds-sd:pdf:2008';
 const escapeHtml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const oneLine = (s: string): string => s.replace(/[\r\n\t]+/g, ' ').trim();
 
@@ -130,7 +132,9 @@ export async function buildXdmArchive(input: XdmArchiveInput): Promise<Result<Xd
 
   const subsetFiles = [
     { path: subsetPath(XDM_SUBSET, XDM_METADATA), bytes: new TextEncoder().encode(metadata.value) },
-    ...input.documents.map((d, i) => ({ path: subsetPath(XDM_SUBSET, names[i]!), bytes: d.bytes })),
+    // A level 1 document (XDS-SD) is mostly the base64 of its PDF: deflate would save a quarter
+    // of it at the highest CPU cost of the archive, so it is stored as is.
+    ...input.documents.map((d, i) => ({ path: subsetPath(XDM_SUBSET, names[i]!), bytes: d.bytes, stored: d.entry.formatCode.code === XDS_SD_PDF })),
     // A PDF's streams are compressed already: deflating it again costs time and saves nothing.
     ...pdfs.map((p, i) => ({ path: subsetPath(XDM_SUBSET, pdfNames[i]!), bytes: p, stored: true })),
   ];

@@ -55,7 +55,8 @@ describe('XDM archive (ITI-32 ZIP over e-mail)', () => {
     expect(cda).toMatchObject({ path: 'IHE_XDM/SUBSET01/DOC00001.XML', kind: 'cda', integrity: 'ok', uniqueId: '1.2.250.1.999.1.2.1001', mimeType: 'text/xml', entryUuid: 'Document01' });
     expect(Buffer.from(cda!.bytes).equals(Buffer.from(i.documents[0]!.bytes))).toBe(true);
     expect(pdf).toMatchObject({ kind: 'pdf', integrity: 'unknown' });
-    // The PDF is stored, not deflated again (its streams are compressed): its bytes appear as is in the archive.
+    // The PDF is stored, not deflated again (its streams are compressed), and so is a level 1 CDA (mostly the PDF in base64): their bytes appear as is in the archive.
+    expect(Buffer.from(built.value.zip).includes(Buffer.from(i.documents[0]!.bytes))).toBe(i.documents[0]!.entry.formatCode.code === 'urn:ihe:iti:xds-sd:pdf:2008');
     expect(Buffer.from(pdf!.bytes).equals(Buffer.from(i.readablePdfs![0]!))).toBe(true);
     expect(Buffer.from(built.value.zip).includes(Buffer.from(i.readablePdfs![0]!))).toBe(true);
     expect(built.value.metadataXml).toContain('<rim:Slot name="URI"><rim:ValueList><rim:Value>DOC00001.XML</rim:Value></rim:ValueList></rim:Slot>');
