@@ -137,6 +137,13 @@ export async function recordOutgoing(db: Executor, snapshot: OutgoingSnapshot): 
   return outgoing!;
 }
 
+/** The header of a CDA the DPI validated before it kept headers: read from the CDA. */
+function readHeader(cda: string): CdaHeader {
+  const parsed = parseCda(cda);
+  if (!parsed.ok) throw new PermanentJobError(`CDA illisible : ${parsed.error.field} : ${parsed.error.rule}`);
+  return headerOf(parsed.value.document);
+}
+
 /** The patient of an outgoing document: the traits of the mail subject and, when qualified, the INS. */
 export function outgoingPatient(patient: CdaHeader['patient'], ins: { matricule: string; oid: string } | undefined): OutgoingDocument['patient'] {
   return {
@@ -187,15 +194,13 @@ export function createExchangeService(deps: ExchangeDeps) {
   async function snapshot(documentId: string): Promise<{ outgoing: OutgoingHeader; correspondents: Distribution }> {
     const validated = await deps.documents.validatedForExchange(documentId, PFI_ACTOR);
     const { document: view, cda, pdf } = validated;
-    const parsed = parseCda(cda);
-    if (!parsed.ok) throw new PermanentJobError(`CDA illisible : ${parsed.error.field} : ${parsed.error.rule}`);
-    const header = parsed.value.document;
+    const header = validated.header ?? readHeader(cda);
     const outgoing = await recordOutgoing(db, {
       source: 'dpi', sourceId: documentId, identityId: view.identityId,
       uniqueId: view.cdaId, setId: view.setId, version: view.version, replacesUniqueId: validated.replacesCdaId ?? null,
       code: header.code.code, label: view.typeLabel, title: view.title,
       patient: outgoingPatient(header.patient, header.patient.ins),
-      cda, pdf, header: headerOf(header),
+      cda, pdf, header,
       confidentiality: {
         maskedToProfessionals: view.distribution.maskedToProfessionals,
         invisibleToPatient: view.distribution.invisibleToPatient,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { parseCda, PRODUCED_DOCUMENT_TYPE_KEYS } from '../formats/cda/index.ts';
+import { headerOf, parseCda, PRODUCED_DOCUMENT_TYPE_KEYS } from '../formats/cda/index.ts';
 import type { Identity } from '../identity/index.ts';
 import { loadConfig } from '../platform/config.ts';
 import { loadXsd } from '../platform/xsd.ts';
@@ -34,6 +34,8 @@ describe('exit documents', () => {
     expect(Buffer.from(result.value.pdf.subarray(0, 5)).toString()).toBe('%PDF-');
     const parsed = parseCda(result.value.cda);
     expect(parsed.ok && parsed.value.document.patient.ins).toEqual({ matricule: '297022A02077878', oid: '1.2.250.1.213.1.4.8' });
+    // The header handed to the PFI is the one read back from the CDA itself, as plain JSON.
+    expect(parsed.ok && JSON.parse(JSON.stringify(result.value.header))).toEqual(parsed.ok && JSON.parse(JSON.stringify(headerOf(parsed.value.document))));
     if (xsd) expect(xsd.validate(result.value.cda).filter((p) => p.level !== 'warning')).toEqual([]);
   });
 

@@ -6,8 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
-  buildCda, checkCda, DOCUMENT_TYPES, finessIdentifier, parseCda, rppsIdentifier, toCdaTimestamp,
-  type CdaDocument, type DocumentTypeKey, type Organization, type Professional as CdaProfessional,
+  buildCda, checkCda, DOCUMENT_TYPES, finessIdentifier, headerOf, parseCda, rppsIdentifier, toCdaTimestamp,
+  type CdaDocument, type CdaHeader, type DocumentTypeKey, type Organization, type Professional as CdaProfessional,
 } from '../formats/cda/index.ts';
 import { renderDocumentPdf, type DocumentSection } from '../formats/pdf/index.ts';
 import { fail, ok, type Result } from '../formats/result.ts';
@@ -42,6 +42,8 @@ export interface ExitDocument {
   pdf: Uint8Array;
   cda: string;
   document: CdaDocument;
+  /** The header as read back from `cda` (the checks read it): what the PFI routes on. */
+  header: CdaHeader;
 }
 
 /** A new OID from a random UUID (ITU-T X.667: 2.25.<UUID as an integer>), as XDS uniqueIds must be OIDs. */
@@ -145,5 +147,5 @@ export async function composeExitDocument(input: ExitDocumentInput): Promise<Res
   if (!parsed.ok) return parsed;
   const issues = checkCda(parsed.value, valueSetLookup);
   if (issues.length > 0) return fail(issues[0]!.field, issues.map((i) => i.rule).join(' ; '));
-  return ok({ pdf: pdf.value, cda: cda.value, document });
+  return ok({ pdf: pdf.value, cda: cda.value, document, header: headerOf(parsed.value.document) });
 }

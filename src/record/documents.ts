@@ -7,7 +7,7 @@
  */
 import { and, asc, desc, eq, getTableColumns } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
-import { DOCUMENT_TYPES, isDocumentTypeKey, type DocumentTypeKey } from '../formats/cda/index.ts';
+import { DOCUMENT_TYPES, isDocumentTypeKey, type CdaHeader, type DocumentTypeKey } from '../formats/cda/index.ts';
 import type { DocumentSection } from '../formats/pdf/index.ts';
 import type { IdentityService } from '../identity/index.ts';
 import { audit } from '../platform/audit/index.ts';
@@ -22,10 +22,10 @@ import {
 import { stays, documents } from './tables.ts';
 
 /** A document version without its frozen bytes (PDF, CDA): what every step but reading them needs. */
-export type DocumentRow = Omit<typeof documents.$inferSelect, 'pdf' | 'cda'>;
+export type DocumentRow = Omit<typeof documents.$inferSelect, 'pdf' | 'cda' | 'header'>;
 
 /** The columns of a DocumentRow: the bytes (≈ 100 kB) are read only when asked for. */
-const { pdf: _pdf, cda: _cda, ...DOCUMENT_COLUMNS } = getTableColumns(documents);
+const { pdf: _pdf, cda: _cda, header: _header, ...DOCUMENT_COLUMNS } = getTableColumns(documents);
 
 /** A document as the API shows it (no bytes). */
 export interface DocumentView {
@@ -78,6 +78,8 @@ export interface ValidatedDocument {
   document: DocumentView;
   pdf: Buffer;
   cda: string;
+  /** The CDA's header read at validation; absent for versions validated before it was kept. */
+  header?: CdaHeader;
   /** CDA id of the version this one replaces. */
   replacesCdaId?: string;
 }
@@ -152,7 +154,7 @@ export function createDocumentService(deps: { db: Database; identities: Identity
       }
       const validated = await db.transaction(async (tx) => {
         const [updated] = await tx.update(documents).set({
-          status: 'validated', legalAuthenticator, pdf: Buffer.from(composed.value.pdf), cda: composed.value.cda, validatedAt: new Date(), validatedBy: actor,
+          status: 'validated', legalAuthenticator, pdf: Buffer.from(composed.value.pdf), cda: composed.value.cda, header: composed.value.header, validatedAt: new Date(), validatedBy: actor,
           distribution,
         }).where(and(eq(documents.id, id), eq(documents.status, 'draft'))).returning(DOCUMENT_COLUMNS);
         if (!updated) throw new DocumentError('not_draft', 'Document déjà validé', 409);
@@ -204,13 +206,13 @@ export function createDocumentService(deps: { db: Database; identities: Identity
     /** The document, its frozen bytes and the CDA id of the version it replaces, in one read. */
     async validatedForExchange(id: string, actor: string): Promise<ValidatedDocument> {
       const previous = alias(documents, 'previous');
-      const [found] = await db.select({ row: DOCUMENT_COLUMNS, pdf: documents.pdf, cda: documents.cda, replacesCdaId: previous.cdaId })
+      const [found] = await db.select({ row: DOCUMENT_COLUMNS, pdf: documents.pdf, cda: documents.cda, header: documents.header, replacesCdaId: previous.cdaId })
         .from(documents).leftJoin(previous, eq(previous.id, documents.replacesId)).where(eq(documents.id, id));
       if (!found) throw new DocumentError('not_found', `Document ${id} introuvable`, 404);
-      const { row, pdf, cda, replacesCdaId } = found;
+      const { row, pdf, cda, header, replacesCdaId } = found;
       if (row.status === 'draft' || !pdf || !cda) throw new DocumentError('not_validated', 'Document non validé : rien à envoyer', 409);
       await audit(db, { actor, action: 'document.read.exchange', subjectType: 'document', subjectId: id });
-      return { document: view(row), pdf, cda, ...(replacesCdaId ? { replacesCdaId } : {}) };
+      return { document: view(row), pdf, cda, ...(header ? { header } : {}), ...(replacesCdaId ? { replacesCdaId } : {}) };
     },
 
     async get(id: string, actor: string): Promise<DocumentView> {

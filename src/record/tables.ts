@@ -1,4 +1,5 @@
 import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import type { CdaHeader } from '../formats/cda/index.ts';
 import { bytea } from '../platform/db/columns.ts';
 import { DEFAULT_DISTRIBUTION, type Distribution } from './distribution.ts';
 
@@ -50,6 +51,8 @@ export const documents = pgTable('documents', {
   distribution: jsonb('distribution').$type<Distribution>().notNull().default(DEFAULT_DISTRIBUTION),
   pdf: bytea('pdf'),
   cda: text('cda'),
+  /** The CDA's header as read back at validation: the PFI routes on it without reading the CDA again. */
+  header: jsonb('header').$type<CdaHeader>(),
   createdBy: text('created_by').notNull(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   validatedAt: timestamp('validated_at', { withTimezone: true }),
