@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { registerDocumentRoutes, registerExchangeRoutes, registerIdentityRoutes, registerOperationsRoutes, registerReceivedRoutes } from './api/index.ts';
 import { createIdentityService, createPamFeedSender, createPamIdentityHandler, ITI30_EVENTS, PAM_FEED_QUEUE, type IdentityService } from './identity/index.ts';
 import {
-  createDocumentService, createPamMovementHandler, createReceivedDocumentService, DOCUMENT_VALIDATED_QUEUE, DOCUMENT_WITHDRAWN_QUEUE, type DocumentService, type ReceivedDocumentService,
+  createComposePool, createDocumentService, createPamMovementHandler, createReceivedDocumentService, DOCUMENT_VALIDATED_QUEUE, DOCUMENT_WITHDRAWN_QUEUE, type DocumentService, type ReceivedDocumentService,
 } from './record/index.ts';
 import {
   createExchangeService, createReceivingService, directoryChannel, dmpChannel, EXCHANGE_QUEUES, mailChannel, RECEIVED_QUEUE,
@@ -193,7 +193,9 @@ export async function startApp({ config, logger, ...options }: StartOptions): Pr
       onPublished: wake,
     });
     const identities = identityServiceFor(database.db);
-    const documents = createDocumentService({ db: database.db, identities, establishment: config.establishment });
+    const compose = createComposePool(config.documents.composeWorkers);
+    stops.push(compose.close);
+    const documents = createDocumentService({ db: database.db, identities, establishment: config.establishment, compose });
     const received = createReceivedDocumentService({ db: database.db, identities });
     const exchange = createExchangeService({
       db: database.db, documents,

@@ -47,6 +47,10 @@ export const configSchema = z.object({
     practiceSettingCode: z.string().default('ETABLISSEMENT'),
     address: z.string().optional(),
   }).prefault({}),
+  documents: z.object({
+    /** Worker threads composing exit documents (PDF/A + CDA) off the main thread; 0: on it. */
+    composeWorkers: z.coerce.number().int().min(0).max(16).default(1),
+  }).prefault({}),
   sandbox: z.object({
     /** Start the national sandboxes in this process. */
     enabled: z.boolean().default(true),
@@ -155,6 +159,7 @@ const ENV: Record<string, string> = {
   DATABASE_URL: 'databaseUrl',
   PASSERELLE_HTTP_HOST: 'http.host',
   PASSERELLE_HTTP_PORT: 'http.port',
+  PASSERELLE_COMPOSE_WORKERS: 'documents.composeWorkers',
   PASSERELLE_MLLP_HOST: 'mllp.host',
   PASSERELLE_MLLP_PORT: 'mllp.port',
   PASSERELLE_LOG_LEVEL: 'logLevel',

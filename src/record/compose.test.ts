@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { headerOf, parseCda, PRODUCED_DOCUMENT_TYPE_KEYS } from '../formats/cda/index.ts';
 import type { Identity } from '../identity/index.ts';
@@ -6,6 +6,7 @@ import { loadConfig } from '../platform/config.ts';
 import { loadXsd } from '../platform/xsd.ts';
 import { fixturesDir } from '../../test/support/fixtures.ts';
 import { composeExitDocument, newDocumentOid, type ExitDocumentInput } from './compose.ts';
+import { createComposePool } from './compose-pool.ts';
 
 const establishment = loadConfig({}, { 'establishment.finess': '123456789', 'establishment.name': 'CH DE DEMONSTRATION' }).establishment;
 const qualified: Identity = {
@@ -51,5 +52,26 @@ describe('exit documents', () => {
   it('names the field and the rule on bad input', async () => {
     const bad = await composeExitDocument({ ...input(qualified), author: { ...doctor, specialty: 'NOPE' } });
     expect(bad).toMatchObject({ ok: false, error: { field: 'author.specialty' } });
+  });
+});
+
+describe('exit documents composed on worker threads', () => {
+  const pool = createComposePool(2);
+  afterAll(() => pool.close());
+
+  it('gives the same CDA and header as the calling thread, for documents composed concurrently on two workers', async () => {
+    const inputs = PRODUCED_DOCUMENT_TYPE_KEYS.flatMap((type) => [input(qualified, type), input(provisional, type)]);
+    const [onWorkers, here] = await Promise.all([Promise.all(inputs.map((i) => pool.compose(i))), Promise.all(inputs.map((i) => composeExitDocument(i)))]);
+    for (const [i, composed] of onWorkers.entries()) {
+      const expected = here[i]!;
+      if (!composed.ok || !expected.ok) throw new Error(`${inputs[i]!.type}: not composed`);
+      expect(composed.value.cda).toBe(expected.value.cda);
+      expect(composed.value.header).toEqual(JSON.parse(JSON.stringify(expected.value.header)));
+      expect(Buffer.from(composed.value.pdf.subarray(0, 5)).toString()).toBe('%PDF-');
+    }
+  });
+
+  it('answers bad input with the same refusal as the calling thread', async () => {
+    expect(await pool.compose({ ...input(qualified), author: { ...doctor, specialty: 'NOPE' } })).toMatchObject({ ok: false, error: { field: 'author.specialty' } });
   });
 });
