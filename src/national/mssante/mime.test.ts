@@ -18,4 +18,18 @@ describe('MIME headers written by hand', () => {
       expect(parsed.from?.value[0]).toMatchObject({ address: 'passerelle@ch-test.mssante.fr', name: name });
     }), { numRuns: 300 });
   });
+
+  it('binary attachments read back byte for byte, in base64 lines of 76 characters', async () => {
+    await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 700 }), fc.string({ maxLength: 200 }), async (bytes, text) => {
+      const raw = writeMultipart({ From: 'a@b.mssante.fr', To: 'c@d.mssante.fr', Subject: 'pièce jointe' }, 'mixed', {}, [
+        { contentType: 'text/plain; charset=utf-8', body: text },
+        { contentType: 'application/octet-stream; name="x.bin"', headers: { 'Content-Disposition': 'attachment; filename="x.bin"' }, body: Buffer.from(bytes) },
+      ]);
+      for (const line of raw.toString('latin1').split('\r\n')) expect(line.length).toBeLessThanOrEqual(998);
+      const base64 = raw.toString('latin1').split('\r\n\r\n')[3]!.split('\r\n--')[0]!;
+      expect(base64.split('\r\n').filter((l) => l !== '').every((l, i, all) => l.length === 76 || i === all.length - 1)).toBe(true);
+      const parsed = await simpleParser(raw);
+      expect(Buffer.from(parsed.attachments[0]?.content ?? Buffer.alloc(0)).equals(Buffer.from(bytes))).toBe(true);
+    }), { numRuns: 200 });
+  });
 });

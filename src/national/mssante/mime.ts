@@ -89,7 +89,19 @@ export function parseFieldBlocks(body: Buffer | string): Array<Array<[string, st
 // ---- writing ----------------------------------------------------------------------------------
 
 const CRLF = '\r\n';
-const base64Lines = (b: Buffer): string => b.toString('base64').replace(/(.{76})/g, `$1${CRLF}`);
+/** Base64 in lines of 76 characters, each ended by CRLF (RFC 2045 §6.8), copied straight into one buffer. */
+function base64Lines(data: Buffer): Buffer {
+  const encoded = Buffer.from(data.toString('base64'), 'latin1');
+  const lines = Math.ceil(encoded.length / 76);
+  const out = Buffer.allocUnsafe(encoded.length + lines * 2);
+  let at = 0;
+  for (let from = 0; from < encoded.length; from += 76) {
+    at += encoded.copy(out, at, from, Math.min(from + 76, encoded.length));
+    out[at++] = 13;
+    out[at++] = 10;
+  }
+  return out;
+}
 
 /**
  * Unstructured header text: as is when ASCII, folded at spaces (RFC 5322 §2.2.3); otherwise
@@ -152,21 +164,22 @@ export function writeMultipart(topHeaders: Record<string, string>, subtype: stri
   const head = Object.entries(topHeaders).map(([k, v]) => `${k}: ${v}`);
   const paramText = Object.entries(params).map(([k, v]) => `; ${k}=${v}`).join('');
   head.push('MIME-Version: 1.0', `Content-Type: multipart/${subtype}${paramText};${CRLF} boundary="${boundary}"`);
-  let out = head.join(CRLF) + CRLF + CRLF + `This is a MIME-encapsulated message.${CRLF}`;
+  // Text is gathered as strings, base64 bodies as buffers: joined once at the end.
+  const out: Array<string | Buffer> = [head.join(CRLF) + CRLF + CRLF + `This is a MIME-encapsulated message.${CRLF}`];
   for (const p of parts) {
     const encoding = p.encoding ?? (typeof p.body === 'string' ? '8bit' : 'base64');
-    out += `${CRLF}--${boundary}${CRLF}Content-Type: ${p.contentType}${CRLF}`;
-    for (const [k, v] of Object.entries(p.headers ?? {})) out += `${k}: ${v}${CRLF}`;
-    if (encoding === 'base64') out += `Content-Transfer-Encoding: base64${CRLF}${CRLF}${base64Lines(Buffer.isBuffer(p.body) ? p.body : Buffer.from(p.body, 'utf8'))}`;
-    else {
-      if (encoding === '8bit') out += `Content-Transfer-Encoding: 8bit${CRLF}`;
-      const body = Buffer.isBuffer(p.body) ? p.body.toString('utf8') : p.body;
-      out += CRLF + body.replace(/\r?\n/g, CRLF);
+    let partHead = `${CRLF}--${boundary}${CRLF}Content-Type: ${p.contentType}${CRLF}`;
+    for (const [k, v] of Object.entries(p.headers ?? {})) partHead += `${k}: ${v}${CRLF}`;
+    if (encoding === 'base64') {
+      out.push(`${partHead}Content-Transfer-Encoding: base64${CRLF}${CRLF}`, base64Lines(Buffer.isBuffer(p.body) ? p.body : Buffer.from(p.body, 'utf8')));
+    } else {
+      if (encoding === '8bit') partHead += `Content-Transfer-Encoding: 8bit${CRLF}`;
+      const body = (Buffer.isBuffer(p.body) ? p.body.toString('utf8') : p.body).replace(/\r?\n/g, CRLF);
+      out.push(partHead + CRLF + body + (body.endsWith(CRLF) ? '' : CRLF));
     }
-    if (!out.endsWith(CRLF)) out += CRLF;
   }
-  out += `${CRLF}--${boundary}--${CRLF}`;
-  return Buffer.from(out, 'utf8');
+  out.push(`${CRLF}--${boundary}--${CRLF}`);
+  return Buffer.concat(out.map((piece) => (typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece)));
 }
 
 export const rfc5322Date = (d: Date): string => d.toUTCString().replace('GMT', '+0000');
