@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCda } from '../src/formats/cda/index.ts';
 import { createMssanteClient, readReceivedMessage, SANDBOX_LAB_CERTIFICATE_CN, SANDBOX_LAB_MAILBOX, SANDBOX_HOSPITAL_MAILBOX } from '../src/national/mssante/index.ts';
 import { issueCertificate } from '../src/platform/pki/index.ts';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
+
+const rowsOf = (result: unknown): Array<Record<string, unknown>> => (result as { rows: Array<Record<string, unknown>> }).rows;
 import { createDmpClient, startDmpSandbox } from '../src/national/dmp/index.ts';
 import { dmpSandboxEntries } from '../src/national/dmp/tables.ts';
 import { PAT_TROIS_QUALIFIED, sampleDocument } from './support/cda.ts';
@@ -116,6 +118,13 @@ describe('PFI: a validated LDL goes to the DMP, to the médecin traitant and to 
   });
 
   it('routing again changes nothing (idempotent), and a replacement is sent after its original', async () => {
+    const counts = async () => rowsOf(await app.database.db.execute(sql`
+      select (select count(*)::int from dispatches d join outgoing_documents o on o.id = d.outgoing_id where o.source_id = ${ldl.id}) as dispatches,
+        (select count(*)::int from dispatch_events e join dispatches d on d.id = e.dispatch_id join outgoing_documents o on o.id = d.outgoing_id where o.source_id = ${ldl.id}) as events,
+        (select count(*)::int from jobs j join dispatches d on d.id::text = j.payload->>'dispatchId' join outgoing_documents o on o.id = d.outgoing_id where o.source_id = ${ldl.id}) as jobs`))[0];
+    const before = await counts();
+    await app.exchange.route({ id: 0, queue: 'document.validated', orderingKey: null, payload: { documentId: ldl.id }, attempts: 2, maxAttempts: 10 });
+    expect(await counts()).toEqual(before);
     const again = await call<{ items: Dispatch[] }>('GET', `/api/documents/${ldl.id}/dispatches`);
     expect(again.json.items).toHaveLength(3);
     const v2 = await call<{ id: string }>('POST', `/api/documents/${ldl.id}/versions`, { sections: SECTIONS });

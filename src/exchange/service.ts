@@ -26,13 +26,14 @@
  * recognises it (ours stores a message once per Message-ID). The DMP side has no such window:
  * a publication whose answer was lost is found again by its uniqueId and hash (channels.ts).
  */
+import { randomUUID } from 'node:crypto';
 import { and, asc, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import { headerOf, parseCda, type CdaHeader } from '../formats/cda/index.ts';
 import type { Distribution, DocumentService, DocumentValidatedEvent, DocumentWithdrawnEvent } from '../record/index.ts';
 import { audit } from '../platform/audit/index.ts';
 import type { Database, Executor } from '../platform/db/index.ts';
 import { DomainError } from '../platform/errors.ts';
-import { enqueueAll, PermanentJobError, type EnqueueOptions, type Job } from '../platform/jobs/index.ts';
+import { enqueueAll, jobsInsert, NOTIFY_CHANNEL, PermanentJobError, type EnqueueOptions, type Job } from '../platform/jobs/index.ts';
 import { planDispatches, type Channel, type PlannedDispatch } from './routing.ts';
 import { dispatchEvents, dispatches, outgoingDocuments } from './tables.ts';
 
@@ -153,17 +154,29 @@ export function outgoingPatient(patient: CdaHeader['patient'], ins: { matricule:
 }
 
 /**
- * One dispatch per planned channel and one outbox job per pending dispatch, in `tx` (the
- * caller's transaction), idempotently (unique channel key). Returns the dispatches created now.
+ * One dispatch per planned channel, its first history event, and one outbox job per pending
+ * dispatch, in one statement (in the caller's transaction when `tx` is one), idempotently
+ * (unique channel key: nothing is written twice). Returns the dispatches created now.
  */
 export async function recordDispatches(tx: Executor, outgoing: OutgoingHeader, plan: PlannedDispatch[]): Promise<Dispatch[]> {
   if (plan.length === 0) return [];
-  const rows = await tx.insert(dispatches).values(plan.map((p) => ({
-    outgoingId: outgoing.id, channel: p.channel, recipient: p.recipient ?? '', status: p.status, reason: p.reason ?? null,
-  }))).onConflictDoNothing().returning();
-  if (rows.length > 0) await tx.insert(dispatchEvents).values(rows.map((r) => ({ dispatchId: r.id, status: r.status, detail: r.reason })));
-  await enqueueAll(tx, rows.filter((r) => r.status === 'pending').map((r) => jobFor(outgoing, r)));
-  return rows;
+  // Ids are given here so that the events and jobs can name their dispatch in the same statement.
+  const now = new Date();
+  const rows: Dispatch[] = plan.map((p) => ({
+    id: randomUUID(), outgoingId: outgoing.id, channel: p.channel, recipient: p.recipient ?? '', status: p.status, reason: p.reason ?? null,
+    errorCode: null, attempts: 0, externalId: null, createdAt: now, updatedAt: now, sentAt: null, deliveredAt: null, readAt: null,
+  }));
+  const insert = tx.insert(dispatches).values(rows).onConflictDoNothing().returning({ id: dispatches.id, status: dispatches.status, reason: dispatches.reason });
+  const jobsOf = rows.filter((r) => r.status === 'pending').map((r) => ({ ...jobFor(outgoing, r), ref: r.id }));
+  const result = await tx.execute(sql`
+    with created as (${insert.getSQL()}),
+    events as (
+      insert into ${dispatchEvents} (dispatch_id, status, detail)
+      select id, status, reason from created),
+    queued as (${jobsInsert(jobsOf, sql`v.ref in (select id::text from created)`)})
+    select id, (select count(pg_notify(${NOTIFY_CHANNEL}, queue)) from queued) as notified from created`);
+  const created = new Set((result as unknown as { rows: Array<{ id: string }> }).rows.map((r) => r.id));
+  return rows.filter((r) => created.has(r.id));
 }
 
 export interface DispatchView {
@@ -318,7 +331,7 @@ export function createExchangeService(deps: ExchangeDeps) {
         choices: correspondents,
       });
       if (!plan.ok) throw new PermanentJobError(`${plan.error.field} : ${plan.error.rule}`);
-      const created = await db.transaction((tx) => recordDispatches(tx, outgoing, plan.value));
+      const created = await recordDispatches(db, outgoing, plan.value);
       if (created.length > 0) deps.onEnqueued?.();
     },
 
@@ -337,7 +350,7 @@ export function createExchangeService(deps: ExchangeDeps) {
       const { id: _id, createdAt: _createdAt, ...copy } = published;
       // A deletion carries no document: the DMP is told which uniqueId to delete.
       const deletion = await recordOutgoing(db, { ...copy, cda: '', pdf: null, header: null, sourceId: withdrawalOf(documentId), action: 'delete' });
-      const created = await db.transaction((tx) => recordDispatches(tx, deletion, [{ channel: 'dmp', recipient: null, status: 'pending', reason }]));
+      const created = await recordDispatches(db, deletion, [{ channel: 'dmp', recipient: null, status: 'pending', reason }]);
       if (created.length > 0) deps.onEnqueued?.();
     },
 

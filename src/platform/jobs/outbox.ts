@@ -67,13 +67,19 @@ async function insertAndNotify(db: Executor, all: EnqueueOptions[]): Promise<num
   return (result as unknown as { rows: Array<{ id: string | number }> }).rows.map((r) => Number(r.id));
 }
 
-/** `insert into jobs … returning id, queue` for `all`, optionally only when `condition` holds. */
-function jobsInsert(all: EnqueueOptions[], condition?: SQL): SQL {
-  const rows = sql.join(all.map((o) => sql`(${o.queue}::text, ${JSON.stringify(o.payload ?? null)}::jsonb, ${o.orderingKey ?? null}::text,
-    ${o.dedupKey ?? null}::text, ${o.maxAttempts ?? 10}::int, ${o.runAt?.toISOString() ?? null}::timestamptz)`), sql`, `);
+/**
+ * `insert into jobs … returning id, queue` for `all`, optionally only when `condition` holds
+ * — over `v`, the row of each job, whose `v.ref` is its `ref`. Also the body of a CTE in a
+ * caller's statement (the jobs that follow rows written by the same statement); the caller
+ * then notifies the queues it returns.
+ */
+export function jobsInsert(all: Array<EnqueueOptions & { ref?: string }>, condition?: SQL): SQL {
+  if (all.length === 0) return sql`select null::bigint as id, null::text as queue where false`;
+  const rows = sql.join(all.map((o) => sql`(${o.ref ?? null}::text, ${o.queue}::text, ${JSON.stringify(o.payload ?? null)}::jsonb,
+    ${o.orderingKey ?? null}::text, ${o.dedupKey ?? null}::text, ${o.maxAttempts ?? 10}::int, ${o.runAt?.toISOString() ?? null}::timestamptz)`), sql`, `);
   return sql`insert into ${jobs} (queue, payload, ordering_key, dedup_key, max_attempts, run_at)
-    select queue, payload, ordering_key, dedup_key, max_attempts, coalesce(run_at, now())
-    from (values ${rows}) as v (queue, payload, ordering_key, dedup_key, max_attempts, run_at)${condition ? sql` where ${condition}` : sql``}
+    select v.queue, v.payload, v.ordering_key, v.dedup_key, v.max_attempts, coalesce(v.run_at, now())
+    from (values ${rows}) as v (ref, queue, payload, ordering_key, dedup_key, max_attempts, run_at)${condition ? sql` where ${condition}` : sql``}
     on conflict do nothing returning id, queue`;
 }
 
