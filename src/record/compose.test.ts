@@ -74,4 +74,9 @@ describe('exit documents composed on worker threads', () => {
   it('answers bad input with the same refusal as the calling thread', async () => {
     expect(await pool.compose({ ...input(qualified), author: { ...doctor, specialty: 'NOPE' } })).toMatchObject({ ok: false, error: { field: 'author.specialty' } });
   });
+
+  it('rejects an input the composition throws on, and keeps composing the next ones', async () => {
+    await expect(pool.compose({ ...input(qualified), patient: null as unknown as Identity })).rejects.toThrow(/composition failed/);
+    expect((await pool.compose(input(qualified))).ok).toBe(true);
+  });
 });
