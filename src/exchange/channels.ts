@@ -10,7 +10,7 @@
  *   `X-MSS-MES: FIN`), the CDA in an IHE XDM archive and the PDF beside it.
  * - Annuaire Santé: a professional's MSSanté address, the personal one first.
  */
-import { parseCda, type CdaHeader } from '../formats/cda/index.ts';
+import { parseCdaHeader, type CdaHeader } from '../formats/cda/index.ts';
 import { ok, type Result } from '../formats/result.ts';
 import { deriveDocumentEntry, type VisibilityFlag, type XdsAuthor, type XdsCode } from '../formats/xds/index.ts';
 import type { AnnuaireClient } from '../national/annuaire/index.ts';
@@ -21,11 +21,7 @@ import type { DirectoryPort, DmpPort, MailPort, OutgoingDocument } from './servi
 const bytesOf = (document: OutgoingDocument): Uint8Array => Buffer.from(document.cda, 'utf8');
 
 /** The CDA header read at routing (parsed again only for documents routed before it was kept). */
-function headerOf(document: OutgoingDocument): Result<CdaHeader> {
-  if (document.header) return ok(document.header);
-  const parsed = parseCda(document.cda);
-  return parsed.ok ? ok(parsed.value.document) : parsed;
-}
+const headerOf = (document: OutgoingDocument): Result<CdaHeader> => (document.header ? ok(document.header) : parseCdaHeader(document.cda));
 
 function visibilityOf(document: OutgoingDocument): VisibilityFlag[] {
   const c = document.confidentiality;

@@ -28,7 +28,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
-import { headerOf, parseCda, type CdaHeader } from '../formats/cda/index.ts';
+import { parseCdaHeader, type CdaHeader } from '../formats/cda/index.ts';
 import type { Distribution, DocumentService, DocumentValidatedEvent, DocumentWithdrawnEvent } from '../record/index.ts';
 import { audit } from '../platform/audit/index.ts';
 import type { Database, Executor } from '../platform/db/index.ts';
@@ -140,9 +140,9 @@ export async function recordOutgoing(db: Executor, snapshot: OutgoingSnapshot): 
 
 /** The header of a CDA the DPI validated before it kept headers: read from the CDA. */
 function readHeader(cda: string): CdaHeader {
-  const parsed = parseCda(cda);
-  if (!parsed.ok) throw new PermanentJobError(`CDA illisible : ${parsed.error.field} : ${parsed.error.rule}`);
-  return headerOf(parsed.value.document);
+  const header = parseCdaHeader(cda);
+  if (!header.ok) throw new PermanentJobError(`CDA illisible : ${header.error.field} : ${header.error.rule}`);
+  return header.value;
 }
 
 /** The patient of an outgoing document: the traits of the mail subject and, when qualified, the INS. */

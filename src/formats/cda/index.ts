@@ -8,6 +8,6 @@ export * from './document-types.ts';
 export { buildCda } from './build.ts';
 export * from './cr-bio-model.ts';
 export { buildCrBio, crBioDocument, type CrBioInput } from './cr-bio-build.ts';
-export { parseCda, type ParsedCda } from './parse.ts';
+export { parseCda, parseCdaHeader, type ParsedCda } from './parse.ts';
 export { checkCda, checkCdaText, type Issue, type ValueSetId, type ValueSetLookup } from './check.ts';
 export { toCdaTimestamp, birthDateToTs, tsToBirthDate, TS_PATTERN, FULL_TS_PATTERN } from './time.ts';

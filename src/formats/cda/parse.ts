@@ -14,6 +14,7 @@ import type {
   Authenticator,
   CdaBody,
   CdaDocument,
+  CdaHeader,
   Encounter,
   Identifier,
   Interval,
@@ -26,6 +27,7 @@ import type {
   ServiceEvent,
   Telecom,
 } from './model.ts';
+import { headerOf } from './model.ts';
 import { tsToBirthDate } from './time.ts';
 import {
   all,
@@ -52,6 +54,12 @@ export interface ParsedCda {
 }
 
 const MAILBOX = /^mailto:(.+@patient\.mssante\.fr)$/i;
+
+/** The header of a CDA (its body reduced to kind and media type), for what derives metadata from it. */
+export function parseCdaHeader(xml: string): Result<CdaHeader> {
+  const parsed = parseCda(xml);
+  return parsed.ok ? ok(headerOf(parsed.value.document)) : parsed;
+}
 
 export function parseCda(xml: string): Result<ParsedCda> {
   try {

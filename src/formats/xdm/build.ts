@@ -16,7 +16,7 @@
  * streams; pure otherwise (no I/O). Never throws.
  */
 import { deriveDocumentEntry, type DeriveOptions, type DocumentEntry, type SubmissionSetInput } from '../xds/index.ts';
-import { parseCda, type CdaHeader } from '../cda/index.ts';
+import { parseCdaHeader, type CdaHeader } from '../cda/index.ts';
 import { fail, ok, type Result } from '../result.ts';
 import { documentFileName, subsetPath, XDM_INDEX, XDM_METADATA, XDM_README, XDM_SUBSET } from './layout.ts';
 import { buildXdmMetadata } from './metadata.ts';
@@ -162,12 +162,9 @@ export async function buildXdmArchive(input: XdmArchiveInput): Promise<Result<Xd
  */
 export function xdmDocumentFromCda(bytes: Uint8Array, options: DeriveOptions & { header?: CdaHeader } = {}): Result<XdmDocument> {
   if (!(bytes instanceof Uint8Array)) return fail('cda', 'bytes are required');
-  let cda = options.header;
-  if (!cda) {
-    const parsed = parseCda(new TextDecoder().decode(bytes));
-    if (!parsed.ok) return parsed;
-    cda = parsed.value.document;
-  }
+  const header = options.header ? ok(options.header) : parseCdaHeader(new TextDecoder().decode(bytes));
+  if (!header.ok) return header;
+  const cda = header.value;
   const ipp = cda.patient.ipp;
   if (cda.patient.ins || !ipp?.extension) {
     const entry = deriveDocumentEntry(cda, bytes, options);

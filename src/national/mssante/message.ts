@@ -9,8 +9,8 @@
  * (recipients.ts); nothing is built when they are inconsistent.
  */
 import { randomUUID } from 'node:crypto';
-import { parseCda, type CdaHeader } from '../../formats/cda/index.ts';
-import { describeError } from '../../formats/result.ts';
+import { parseCdaHeader, type CdaHeader } from '../../formats/cda/index.ts';
+import { describeError, ok } from '../../formats/result.ts';
 import type { SubmissionSetInput, XdsAuthor, XdsCode } from '../../formats/xds/index.ts';
 import { buildXdmArchive, XDM_ATTACHMENT_NAME, xdmDocumentFromCda, type XdmDocument } from '../../formats/xdm/index.ts';
 import { MssanteError } from './errors.ts';
@@ -102,13 +102,9 @@ export async function composeDocumentMessages(sending: DocumentSending, sender: 
   if (!sending.label?.trim()) throw invalid(['Libellé du document manquant (objet du message).']);
   const parsed: CdaHeader[] = [];
   for (const [i, d] of sending.documents.entries()) {
-    if (d.header) {
-      parsed.push(d.header);
-      continue;
-    }
-    const cda = parseCda(new TextDecoder().decode(d.cda));
-    if (!cda.ok) throw invalid([`Document ${i + 1} : CDA illisible (${describeError(cda.error)}).`]);
-    parsed.push(cda.value.document);
+    const header = d.header ? ok(d.header) : parseCdaHeader(new TextDecoder().decode(d.cda));
+    if (!header.ok) throw invalid([`Document ${i + 1} : CDA illisible (${describeError(header.error)}).`]);
+    parsed.push(header.value);
   }
   const matricules = new Set(parsed.map((c) => c.patient.ins?.matricule ?? ''));
   if (matricules.size > 1) throw invalid(['Les documents d’un même envoi doivent concerner le même patient.']);
