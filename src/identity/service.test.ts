@@ -36,6 +36,16 @@ describe('identity service', () => {
     expect(stats[0]!.pending).toBe(2); // one A28 per subscriber
   });
 
+  it('audits a read by the statement that reads, and only a read that found the identity', async () => {
+    const { identity } = await service.create({ traits: adrtrois }, 'agent-1');
+    await service.get(identity.id, 'agent-2');
+    const trail = await auditTrailOf(handle.db, 'identity', identity.id);
+    expect(trail.map((e) => [e.action, e.actor])).toEqual([['identity.create', 'agent-1'], ['identity.read', 'agent-2']]);
+    const missing = '00000000-0000-4000-8000-000000000000';
+    await expect(service.get(missing, 'agent-2')).rejects.toMatchObject({ code: 'not_found', status: 404 });
+    expect(await auditTrailOf(handle.db, 'identity', missing)).toEqual([]);
+  });
+
   it('qualifies: proof (VALI) then INSi 00 coherent (QUAL), INS shown only when qualified', async () => {
     const { identity } = await service.create({ traits: adrtrois }, 'agent-1');
     const validated = await service.recordProof(identity.id, { type: 'CN' }, 'agent-1');

@@ -6,7 +6,7 @@
 import { and, asc, eq, isNull, ne, or, sql } from 'drizzle-orm';
 import { checkTraits, firstGivenName, givenNameList, type InsTraits } from '../formats/ins/index.ts';
 import { describeError } from '../formats/result.ts';
-import { audit } from '../platform/audit/index.ts';
+import { audit, audited } from '../platform/audit/index.ts';
 import { DomainError } from '../platform/errors.ts';
 import type { Database, Executor } from '../platform/db/index.ts';
 import { compareTraits, type TraitMismatch } from './compare.ts';
@@ -161,9 +161,10 @@ export function createIdentityService(deps: IdentityServiceDeps) {
     },
 
     async get(id: string, actor: string): Promise<Identity> {
-      const [row] = await db.select().from(identities).where(eq(identities.id, id));
+      // The read and its audit event in one statement.
+      const event = audited(db, { actor, action: 'identity.read', subjectType: 'identity', subjectId: id }, sql`exists (select 1 from ${identities} where id = ${id})`);
+      const [row] = await db.with(event).select().from(identities).where(eq(identities.id, id));
       if (!row) throw new IdentityError('not_found', `Identité ${id} introuvable`, 404);
-      await audit(db, { actor, action: 'identity.read', subjectType: 'identity', subjectId: id });
       return toIdentity(row);
     },
 

@@ -5,13 +5,14 @@
  * relatedDocument RPLC; validating it marks the previous version replaced. Every step and
  * every read is audited.
  */
-import { and, asc, desc, eq, getTableColumns } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import { and, asc, desc, eq, getTableColumns, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { DOCUMENT_TYPES, isDocumentTypeKey, type CdaHeader, type DocumentTypeKey } from '../formats/cda/index.ts';
 import type { DocumentSection } from '../formats/pdf/index.ts';
 import type { IdentityService } from '../identity/index.ts';
-import { audit } from '../platform/audit/index.ts';
-import { enqueue } from '../platform/jobs/index.ts';
+import { audit, audited, auditInsert } from '../platform/audit/index.ts';
+import { writeAndEnqueue } from '../platform/jobs/index.ts';
 import { DomainError } from '../platform/errors.ts';
 import type { Config } from '../platform/config.ts';
 import type { Database } from '../platform/db/index.ts';
@@ -107,13 +108,15 @@ export function createDocumentService(deps: { db: Database; identities: Identity
     async createDraft(input: NewDocument, actor: string): Promise<DocumentView> {
       if (!isDocumentTypeKey(input.type)) throw new DocumentError('invalid_type', `Type de document inconnu : ${input.type}`, 400, { field: 'type' });
       await deps.identities.get(input.identityId, actor); // exists, and the access is audited
-      const [row] = await db.insert(documents).values({
-        identityId: input.identityId, stayId: input.stayId ?? null, type: input.type,
-        title: input.title ?? DOCUMENT_TYPES[input.type].defaultTitle, sections: input.sections, author: input.author,
-        distribution: distributionOf(DEFAULT_DISTRIBUTION, input.distribution),
-        cdaId: newDocumentOid(), setId: newDocumentOid(), createdBy: actor,
-      }).returning(DOCUMENT_COLUMNS);
-      await audit(db, { actor, action: 'document.create', subjectType: 'document', subjectId: row!.id, details: { identity: input.identityId, type: input.type } });
+      // The id is given here so that the audit event, written by the same statement, can name it.
+      const id = randomUUID();
+      const [row] = await db.with(audited(db, { actor, action: 'document.create', subjectType: 'document', subjectId: id, details: { identity: input.identityId, type: input.type } }))
+        .insert(documents).values({
+          id, identityId: input.identityId, stayId: input.stayId ?? null, type: input.type,
+          title: input.title ?? DOCUMENT_TYPES[input.type].defaultTitle, sections: input.sections, author: input.author,
+          distribution: distributionOf(DEFAULT_DISTRIBUTION, input.distribution),
+          cdaId: newDocumentOid(), setId: newDocumentOid(), createdBy: actor,
+        }).returning(DOCUMENT_COLUMNS);
       return view(row!);
     },
 
@@ -131,7 +134,7 @@ export function createDocumentService(deps: { db: Database; identities: Identity
     /**
      * Validation by the legal authenticator: the PDF and the CDA are generated with the
      * identity as it is now (INS only if qualified), checked, stored and frozen. The
-     * "document validated" event is enqueued in the same transaction, so the sending to the
+     * "document validated" event is enqueued by the same statement, so the sending to the
      * DMP and by MSSanté cannot be lost. `distribution` holds last-minute choices (blocks);
      * `checkDistribution` may refuse the resulting choices (the sending rules live in exchange/).
      */
@@ -153,41 +156,39 @@ export function createDocumentService(deps: { db: Database; identities: Identity
       if (!composed.ok) {
         throw new DocumentError('not_conformant', `Document non conforme — ${composed.error.field} : ${composed.error.rule}`, 422, { field: composed.error.field, rule: composed.error.rule });
       }
-      const validated = await db.transaction(async (tx) => {
-        const [updated] = await tx.update(documents).set({
-          status: 'validated', legalAuthenticator, pdf: Buffer.from(composed.value.pdf), cda: composed.value.cda, header: composed.value.header, validatedAt: new Date(), validatedBy: actor,
-          distribution,
-        }).where(and(eq(documents.id, id), eq(documents.status, 'draft'))).returning(DOCUMENT_COLUMNS);
-        if (!updated) throw new DocumentError('not_draft', 'Document déjà validé', 409);
-        const event: DocumentValidatedEvent = { documentId: id };
-        await enqueue(tx, { queue: DOCUMENT_VALIDATED_QUEUE, payload: event, dedupKey: id });
-        if (previous) await tx.update(documents).set({ status: 'replaced' }).where(eq(documents.id, previous.id));
-        await audit(tx, {
+      // The document frozen, the previous version replaced, the event enqueued and the audit
+      // event: one statement, atomic, nothing written unless the document was still a draft.
+      const changes = { status: 'validated' as const, legalAuthenticator, validatedAt: new Date(), validatedBy: actor, distribution };
+      const frozen = db.update(documents).set({ ...changes, pdf: Buffer.from(composed.value.pdf), cda: composed.value.cda, header: composed.value.header })
+        .where(and(eq(documents.id, id), eq(documents.status, 'draft'))).returning({ id: documents.id });
+      const wrote = sql`exists (select 1 from written)`;
+      const event: DocumentValidatedEvent = { documentId: id };
+      const validated = await writeAndEnqueue(db, frozen, [{ queue: DOCUMENT_VALIDATED_QUEUE, payload: event, dedupKey: id }], [
+        ...(previous ? [db.update(documents).set({ status: 'replaced' }).where(and(eq(documents.id, previous.id), wrote))] : []),
+        auditInsert({
           actor, action: 'document.validate', subjectType: 'document', subjectId: id,
           details: { cdaId: row.cdaId, version: row.version, qualifiedIns: patient.ins !== undefined, replaces: previous?.id ?? null },
-        });
-        return updated;
-      });
-      return view(validated);
+        }, wrote),
+      ]);
+      if (!validated) throw new DocumentError('not_draft', 'Document déjà validé', 409);
+      return view({ ...row, ...changes });
     },
 
     /**
      * Withdrawal of the current validated version by its author (an error in the document, the
      * wrong patient): the document leaves the record's current documents and, through the
-     * "withdrawn" event enqueued in the same transaction, is deleted from the DMP.
+     * "withdrawn" event enqueued by the same statement, is deleted from the DMP.
      */
     async withdraw(id: string, reason: string, actor: string): Promise<DocumentView> {
       const row = await load(id);
       if (row.status !== 'validated') throw new DocumentError('not_validated', 'Seule la version validée en cours peut être retirée', 409);
-      const withdrawn = await db.transaction(async (tx) => {
-        const [updated] = await tx.update(documents).set({ status: 'withdrawn' }).where(and(eq(documents.id, id), eq(documents.status, 'validated'))).returning(DOCUMENT_COLUMNS);
-        if (!updated) throw new DocumentError('not_validated', 'Seule la version validée en cours peut être retirée', 409);
-        const event: DocumentWithdrawnEvent = { documentId: id, reason };
-        await enqueue(tx, { queue: DOCUMENT_WITHDRAWN_QUEUE, payload: event, dedupKey: id });
-        await audit(tx, { actor, action: 'document.withdraw', subjectType: 'document', subjectId: id, details: { reason } });
-        return updated;
-      });
-      return view(withdrawn);
+      const event: DocumentWithdrawnEvent = { documentId: id, reason };
+      const withdrawn = await writeAndEnqueue(db,
+        db.update(documents).set({ status: 'withdrawn' }).where(and(eq(documents.id, id), eq(documents.status, 'validated'))).returning({ id: documents.id }),
+        [{ queue: DOCUMENT_WITHDRAWN_QUEUE, payload: event, dedupKey: id }],
+        [auditInsert({ actor, action: 'document.withdraw', subjectType: 'document', subjectId: id, details: { reason } }, sql`exists (select 1 from written)`)]);
+      if (!withdrawn) throw new DocumentError('not_validated', 'Seule la version validée en cours peut être retirée', 409);
+      return view({ ...row, status: 'withdrawn' });
     },
 
     /** A new draft version of a validated document (same set, version + 1, RPLC on validation). */
@@ -203,16 +204,17 @@ export function createDocumentService(deps: { db: Database; identities: Identity
       return view(created!);
     },
 
-    /** A validated document with its bytes, for sending (audited as a read by the platform). */
     /** The document, its frozen bytes and the CDA id of the version it replaces, in one read. */
     async validatedForExchange(id: string, actor: string): Promise<ValidatedDocument> {
       const previous = alias(documents, 'previous');
-      const [found] = await db.select({ row: DOCUMENT_COLUMNS, pdf: documents.pdf, cda: documents.cda, header: documents.header, replacesCdaId: previous.cdaId })
+      // The read and its audit event (when there is something to send) in one statement.
+      const event = audited(db, { actor, action: 'document.read.exchange', subjectType: 'document', subjectId: id },
+        sql`exists (select 1 from ${documents} where id = ${id} and pdf is not null and cda is not null and status <> 'draft')`);
+      const [found] = await db.with(event).select({ row: DOCUMENT_COLUMNS, pdf: documents.pdf, cda: documents.cda, header: documents.header, replacesCdaId: previous.cdaId })
         .from(documents).leftJoin(previous, eq(previous.id, documents.replacesId)).where(eq(documents.id, id));
       if (!found) throw new DocumentError('not_found', `Document ${id} introuvable`, 404);
       const { row, pdf, cda, header, replacesCdaId } = found;
       if (row.status === 'draft' || !pdf || !cda) throw new DocumentError('not_validated', 'Document non validé : rien à envoyer', 409);
-      await audit(db, { actor, action: 'document.read.exchange', subjectType: 'document', subjectId: id });
       return { document: view(row), pdf, cda, ...(header ? { header } : {}), ...(replacesCdaId ? { replacesCdaId } : {}) };
     },
 

@@ -49,10 +49,13 @@ export async function enqueueAll(db: Executor, all: EnqueueOptions[]): Promise<v
  * The outbox in one statement: `write` (an insert or update with `returning`) and, only if it
  * wrote a row, the jobs `all`, their queues notified. Atomic without a transaction. Returns
  * whether `write` wrote. The jobs cannot refer to ids the database generates: give the row its id.
+ * `alongside` are more data-modifying statements of the same change (an audit event, a row
+ * of another table), run in the same statement; they may refer to the CTE `written`.
  */
-export async function writeAndEnqueue(db: Executor, write: SQLWrapper, all: EnqueueOptions[]): Promise<boolean> {
+export async function writeAndEnqueue(db: Executor, write: SQLWrapper, all: EnqueueOptions[], alongside: SQLWrapper[] = []): Promise<boolean> {
+  const others = alongside.map((statement, i) => sql`, ${sql.raw(`alongside_${i}`)} as (${statement.getSQL()})`);
   const result = await db.execute(sql`
-    with written as (${write.getSQL()}),
+    with written as (${write.getSQL()})${sql.join(others)},
     inserted as (${jobsInsert(all, sql`exists (select 1 from written)`)})
     select (select count(*) from written)::int as written, (select count(pg_notify(${NOTIFY_CHANNEL}, queue)) from inserted)::int as notified`);
   return Number((result as unknown as { rows: Array<{ written: number }> }).rows[0]?.written ?? 0) > 0;
