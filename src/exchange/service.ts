@@ -27,7 +27,7 @@
  * a publication whose answer was lost is found again by its uniqueId and hash (channels.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, inArray, sql, type SQL } from 'drizzle-orm';
 import { parseCdaHeader, type CdaHeader } from '../formats/cda/index.ts';
 import type { Distribution, DocumentService, DocumentValidatedEvent, DocumentWithdrawnEvent } from '../record/index.ts';
 import { audit } from '../platform/audit/index.ts';
@@ -113,6 +113,27 @@ export interface DispatchStatusChange {
 export interface SourcePort {
   /** Every status change of one of its dispatches, in the transaction of the change. */
   onStatus?(tx: Executor, change: DispatchStatusChange): Promise<void>;
+}
+
+/** A delivery (DSN) or processing/read (MDN) receipt for a message we sent, by its Message-ID. */
+export interface Receipt {
+  messageId: string;
+  kind: 'dsn' | 'mdn';
+  outcome: 'delivered' | 'read' | 'failed';
+  detail?: string;
+  code?: string;
+}
+
+/** A dispatch's statuses in the order they may follow one another: a receipt never moves one back. */
+const RANK: Record<Dispatch['status'], number> = { pending: 0, blocked: 0, sent: 1, delivered: 2, read: 3, failed: 4 };
+
+/** What a receipt changes in its dispatch (`deliveredAt`: the dispatch's, kept when set). */
+function receiptChanges(receipt: Receipt, deliveredAt: Date | null | undefined, at: Date): Partial<Dispatch> {
+  return {
+    ...(receipt.outcome === 'delivered' ? { deliveredAt: at } : {}),
+    ...(receipt.outcome === 'read' ? { readAt: at, deliveredAt: deliveredAt ?? at } : {}),
+    ...(receipt.outcome === 'failed' ? { reason: receipt.detail ?? 'échec de remise', errorCode: receipt.code ?? 'dsn' } : {}),
+  };
 }
 
 /** Source id of the deletion of a DPI document from the DMP. */
@@ -288,6 +309,37 @@ export function createExchangeService(deps: ExchangeDeps) {
     return row as { dispatch: Dispatch; outgoing: OutgoingDocument };
   }
 
+  /** The sources that hear of their dispatches' status changes (in the transaction of the change). */
+  const listening = Object.entries(deps.sources ?? {}).filter(([, port]) => port?.onStatus).map(([source]) => source);
+
+  /**
+   * A receipt applied in one statement to the dispatches sent with its Message-ID, except those
+   * of a listening source: the dispatch moves forward only (the rank of its status in SQL),
+   * with its history event. Returns every dispatch found, the listening ones to be moved by the caller.
+   */
+  async function applyQuietly(receipt: Receipt): Promise<Array<{ id: string; status: Dispatch['status']; listening: boolean }>> {
+    const at = new Date();
+    const rankOf = (column: SQL): SQL => sql`(case ${column} ${sql.join(Object.entries(RANK).map(([status, rank]) => sql`when ${status} then ${rank}::int`), sql` `)} end)`;
+    const notListening = listening.length === 0 ? sql`true` : sql`o.source not in (${sql.join(listening.map((source) => sql`${source}`), sql`, `)})`;
+    const changes = receiptChanges(receipt, undefined, at);
+    const result = await db.execute(sql`
+      with found as (
+        select d.id, d.status, not (${notListening}) as listening
+        from ${dispatches} d join ${outgoingDocuments} o on o.id = d.outgoing_id
+        where d.external_id = ${receipt.messageId}),
+      changed as (
+        update ${dispatches} d set status = ${receipt.outcome}, updated_at = ${at.toISOString()}::timestamptz
+          ${changes.deliveredAt ? sql`, delivered_at = coalesce(d.delivered_at, ${at.toISOString()}::timestamptz)` : sql``}
+          ${changes.readAt ? sql`, read_at = ${at.toISOString()}::timestamptz` : sql``}
+          ${receipt.outcome === 'failed' ? sql`, reason = ${changes.reason ?? null}, error_code = ${changes.errorCode ?? null}` : sql``}
+        from found
+        where d.id = found.id and not found.listening and ${rankOf(sql`found.status`)} < ${RANK[receipt.outcome]}::int
+        returning d.id),
+      logged as (insert into ${dispatchEvents} (dispatch_id, status, detail) select id, ${receipt.outcome}, ${receipt.detail ?? null} from changed)
+      select id, status, listening from found`);
+    return (result as unknown as { rows: Array<{ id: string; status: Dispatch['status']; listening: boolean }> }).rows;
+  }
+
   /** One attempt of a channel; failures are recorded, then retried or dead-lettered by the outbox. */
   async function attempt(job: Job, send: (dispatch: Dispatch, outgoing: OutgoingDocument) => Promise<Partial<Dispatch>>, done: Dispatch['status']): Promise<void> {
     const { dispatchId } = job.payload as { dispatchId: string };
@@ -370,19 +422,18 @@ export function createExchangeService(deps: ExchangeDeps) {
      * A delivery (DSN) or processing/read (MDN) receipt for a message we sent. Unknown
      * Message-IDs are ignored (returns false); a receipt never moves a status backwards.
      */
-    async recordReceipt(receipt: { messageId: string; kind: 'dsn' | 'mdn'; outcome: 'delivered' | 'read' | 'failed'; detail?: string; code?: string }): Promise<boolean> {
-      const [found] = await db.select({ dispatch: DISPATCH_COLUMNS, outgoing: OUTGOING_HEADER }).from(dispatches)
-        .innerJoin(outgoingDocuments, eq(outgoingDocuments.id, dispatches.outgoingId)).where(eq(dispatches.externalId, receipt.messageId));
-      if (!found) return false;
-      const { dispatch, outgoing } = found;
-      const rank: Record<Dispatch['status'], number> = { pending: 0, blocked: 0, sent: 1, delivered: 2, read: 3, failed: 4 };
-      if (rank[receipt.outcome] <= rank[dispatch.status]) return true;
-      const now = new Date();
-      await setStatus(dispatch, outgoing, receipt.outcome, {
-        ...(receipt.outcome === 'delivered' ? { deliveredAt: now } : {}),
-        ...(receipt.outcome === 'read' ? { readAt: now, ...(dispatch.deliveredAt ? {} : { deliveredAt: now }) } : {}),
-        ...(receipt.outcome === 'failed' ? { reason: receipt.detail ?? 'échec de remise', errorCode: receipt.code ?? 'dsn' } : {}),
-      }, receipt.detail, receipt.kind);
+    async recordReceipt(receipt: Receipt): Promise<boolean> {
+      // Most dispatches belong to a source that does not listen: found, moved and logged in
+      // one statement. A listening source's dispatch takes the transaction path below.
+      const quiet = await applyQuietly(receipt);
+      if (quiet.length === 0) return false;
+      for (const row of quiet.filter((r) => r.listening && RANK[receipt.outcome] > RANK[r.status])) {
+        const [found] = await db.select({ dispatch: DISPATCH_COLUMNS, outgoing: OUTGOING_HEADER }).from(dispatches)
+          .innerJoin(outgoingDocuments, eq(outgoingDocuments.id, dispatches.outgoingId)).where(eq(dispatches.id, row.id));
+        if (found && RANK[receipt.outcome] > RANK[found.dispatch.status]) {
+          await setStatus(found.dispatch, found.outgoing, receipt.outcome, receiptChanges(receipt, found.dispatch.deliveredAt, new Date()), receipt.detail, receipt.kind);
+        }
+      }
       return true;
     },
 
