@@ -12,8 +12,9 @@
  *
  * Readable PDFs are files of the subset referenced by INDEX.HTM only: they are renderings of the
  * CDA documents (a level-1 CDA already embeds the same PDF), not documents of their own, so they
- * get no DocumentEntry (no uniqueId of their own exists to give them). Async because yazl
- * streams; pure otherwise (no I/O). Never throws.
+ * get no DocumentEntry (no uniqueId of their own exists to give them). Pure (no I/O) and never
+ * throws; the archive is written synchronously (zip.ts), `buildXdmArchive` still returns a
+ * Promise so that its callers need not change.
  */
 import { deriveDocumentEntry, type DeriveOptions, type DocumentEntry, type SubmissionSetInput } from '../xds/index.ts';
 import { parseCdaHeader, type CdaHeader } from '../cda/index.ts';
@@ -149,7 +150,7 @@ export async function buildXdmArchive(input: XdmArchiveInput): Promise<Result<Xd
     { path: XDM_INDEX, bytes: new TextEncoder().encode(indexHtml(readme, listed)) },
     ...subsetFiles,
   ];
-  const zip = await writeZip(files, input.time);
+  const zip = writeZip(files, input.time);
   if (!zip.ok) return zip;
   return ok({ zip: zip.value, metadataXml: metadata.value, paths });
 }

@@ -1,6 +1,6 @@
 /**
- * IHE XDM archives (ITI-32, ZIP over e-mail; mssante.md §4) — pure, async (yazl/yauzl stream),
- * never throwing:
+ * IHE XDM archives (ITI-32, ZIP over e-mail; mssante.md §4) — pure, never throwing; archives
+ * are written by our own in-memory ZIP writer (synchronous) and read with yauzl (streams, async):
  *
  * - `buildXdmArchive(input)` → `IHE_XDM.ZIP` bytes with README.TXT, INDEX.HTM and
  *   `IHE_XDM/SUBSET01/` (METADATA.XML built by formats/xds with XDM's URI and intendedRecipient

@@ -79,7 +79,7 @@ describe('XDM archive (ITI-32 ZIP over e-mail)', () => {
     const zip = await readZip(built.value.zip);
     if (!zip.ok) throw new Error(zip.error.rule);
     const rename = async (map: (p: string) => string, keep: (p: string) => boolean = () => true): Promise<Uint8Array> => {
-      const z = await writeZip(zip.value.files.filter((f) => keep(f.path)).map((f) => ({ path: map(f.path), bytes: f.bytes })), TIME);
+      const z = writeZip(zip.value.files.filter((f) => keep(f.path)).map((f) => ({ path: map(f.path), bytes: f.bytes })), TIME);
       if (!z.ok) throw new Error(z.error.rule);
       return z.value;
     };
@@ -101,23 +101,23 @@ describe('XDM archive (ITI-32 ZIP over e-mail)', () => {
     const zip = await readZip(built.value.zip);
     if (!zip.ok) throw new Error(zip.error.rule);
     const tampered = zip.value.files.map((f) => (f.path.endsWith('DOC00001.XML') ? { ...f, bytes: new TextEncoder().encode(text(f.bytes).replace('</ClinicalDocument>', '<!-- x --></ClinicalDocument>')) } : f));
-    const z = await writeZip(tampered, TIME);
+    const z = writeZip(tampered, TIME);
     const read = await readXdmArchive(z.ok ? z.value : new Uint8Array());
     expect(read.ok && read.value.documents[0]!.integrity).toBe('mismatch');
-    const missing = await writeZip(zip.value.files.filter((f) => !f.path.endsWith('DOC00001.XML')), TIME);
+    const missing = writeZip(zip.value.files.filter((f) => !f.path.endsWith('DOC00001.XML')), TIME);
     const none = await readXdmArchive(missing.ok ? missing.value : new Uint8Array());
     expect(none).toMatchObject({ ok: false, error: { field: 'IHE_XDM' } });
   });
 
   it('refuses zip bombs and unsafe paths without throwing', async () => {
-    const big = await writeZip([{ path: 'IHE_XDM/SUBSET01/DOC00001.XML', bytes: new Uint8Array(2_000_000) }], TIME);
+    const big = writeZip([{ path: 'IHE_XDM/SUBSET01/DOC00001.XML', bytes: new Uint8Array(2_000_000) }], TIME);
     if (!big.ok) throw new Error(big.error.rule);
     expect(big.value.byteLength).toBeLessThan(20_000);
     expect(await readXdmArchive(big.value, { maxTotalBytes: 1_000_000 })).toMatchObject({ ok: false, error: { rule: 'the archive inflates to more than 1000000 bytes' } });
-    const many = await writeZip(Array.from({ length: 20 }, (_, i) => ({ path: `f${i}.txt`, bytes: new Uint8Array([1]) })), TIME);
+    const many = writeZip(Array.from({ length: 20 }, (_, i) => ({ path: `f${i}.txt`, bytes: new Uint8Array([1]) })), TIME);
     expect(await readXdmArchive(many.ok ? many.value : new Uint8Array(), { maxEntries: 10 })).toMatchObject({ ok: false, error: { rule: 'more than 10 entries' } });
-    // yazl refuses to write `..`: patch the names in the built archive (same length).
-    const evil = await writeZip([{ path: 'xx/evil.txt', bytes: new Uint8Array([1]) }, { path: 'IHE_XDM/S/DOC.XML', bytes: new TextEncoder().encode('<ClinicalDocument/>') }], TIME);
+    // writeZip refuses to write `..`: patch the names in the built archive (same length).
+    const evil = writeZip([{ path: 'xx/evil.txt', bytes: new Uint8Array([1]) }, { path: 'IHE_XDM/S/DOC.XML', bytes: new TextEncoder().encode('<ClinicalDocument/>') }], TIME);
     const patched = Buffer.from(evil.ok ? evil.value : new Uint8Array());
     for (let at = patched.indexOf('xx/evil'); at >= 0; at = patched.indexOf('xx/evil', at + 1)) patched.write('..', at, 'latin1');
     const read = await readXdmArchive(new Uint8Array(patched));
