@@ -86,7 +86,7 @@ export async function startSandboxes(config: Config, pki: TestPki, logger: Logge
       .map((m) => ({ address: m.address, type: 'PER' as const, status: 'open' as const }));
     const mssante = await startMssanteSandbox({
       pki, dataDir: resolve(config.dataDir, 'mssante'), host: '127.0.0.1', smtpPort: config.sandbox.smtpPort, imapPort: config.sandbox.imapPort,
-      mailboxes: published, logger,
+      mailboxes: published, ...(config.sandbox.smtpResponseDelayMs > 0 ? { responseDelayMs: config.sandbox.smtpResponseDelayMs } : {}), logger,
     });
     started.push(mssante);
     logger.info({ smtp: mssante.smtpPort, imap: mssante.imapPort }, 'MSSanté operator sandbox listening');

@@ -81,6 +81,7 @@ export function dmpChannel(client: DmpClient, options: { contentTypeCode: XdsCod
 
 export function mailChannel(client: MssanteClient): MailPort {
   return {
+    messageIdOf: (key) => client.messageIdOf(key),
     async send(document, message) {
       const patient = message.kind === 'patient';
       if (patient && !document.patient.ins) throw new MssanteError('invalid_sending', 'La messagerie patient est adressée par l’INS qualifiée : identité non qualifiée');

@@ -1,6 +1,8 @@
 /**
  * Receipts move MSSanté dispatches forward only: a DSN after an MDN changes nothing, an unknown
  * Message-ID is ignored, and a dispatch of a listening source (an HL7 sender) hears of its change.
+ * The Message-ID is recorded before the message is sent: a DSN for a message whose sender died
+ * before recording the sending moves its dispatch forward, and the job run again sends nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asc, eq } from 'drizzle-orm';
@@ -12,12 +14,24 @@ import { dispatchEvents, dispatches } from './tables.ts';
 let handle: DatabaseHandle;
 let exchange: ExchangeService;
 const heard: Array<Pick<DispatchStatusChange, 'status' | 'receipt'>> = [];
+/** What the mail port was asked to send, and how its next sending ends (by default, at once). */
+const sent: string[] = [];
+let sending: (() => Promise<void>) | undefined;
+const messageIdOf = (key: string): string => `<${key}@ch.test>`;
 
 beforeAll(async () => {
   handle = await openTestDatabase();
   const unused = async (): Promise<never> => { throw new Error('not used'); };
   exchange = createExchangeService({
-    db: handle.db, documents: {} as never, dmp: { publish: unused, delete: unused }, mail: { send: unused }, directory: { mailboxesOf: unused },
+    db: handle.db, documents: {} as never, dmp: { publish: unused, delete: unused }, directory: { mailboxesOf: unused },
+    mail: {
+      messageIdOf,
+      send: async (_document, message) => {
+        sent.push(message.key);
+        await sending?.();
+        return { messageId: messageIdOf(message.key) };
+      },
+    },
     sources: { hl7: { onStatus: async (_tx, change) => { heard.push({ status: change.status, ...(change.receipt ? { receipt: change.receipt } : {}) }); } } },
   });
 });
@@ -78,5 +92,46 @@ describe('receipts', () => {
     await exchange.recordReceipt({ messageId: '<d@ch.test>', kind: 'dsn', outcome: 'delivered' });
     expect(heard).toEqual([{ status: 'delivered', receipt: 'dsn' }]);
     expect(await stateOf(id)).toMatchObject({ status: 'delivered', history: ['pending', 'delivered'] });
+  });
+
+  it('a DSN for a message whose sender died before recording it delivers the dispatch; the job run again sends nothing', async () => {
+    const outgoing = await recordOutgoing(handle.db, {
+      source: 'dpi', sourceId: 'crash-1', uniqueId: '1.2.3.99.1', setId: '1.2.3.99', version: 1, code: '11490-0', label: 'Lettre de liaison', title: 'LDL',
+      patient: { birthName: 'TEST', firstGivenName: 'T', birthDate: '2000-01-01' }, cda: '<ClinicalDocument/>',
+      confidentiality: { maskedToProfessionals: false, invisibleToPatient: false, invisibleToLegalRepresentatives: false },
+    });
+    const [dispatch] = await recordDispatches(handle.db, outgoing, [{ channel: 'mssante-pro', recipient: 'dr@test.mssante.fr', status: 'pending' }]);
+    const job = { id: 1, queue: 'exchange.mssante', orderingKey: null, payload: { dispatchId: dispatch!.id }, attempts: 1, maxAttempts: 12 };
+    sent.length = 0;
+    // The operator took the message, but the platform dies before hearing so: its attempt never ends.
+    sending = () => new Promise<never>(() => undefined);
+    void exchange.sendMail(job);
+    while (sent.length === 0) await new Promise((r) => setTimeout(r, 5));
+    expect(await stateOf(dispatch!.id)).toMatchObject({ status: 'pending' });
+    // The operator's DSN names the Message-ID recorded before the sending.
+    expect(await exchange.recordReceipt({ messageId: messageIdOf(dispatch!.id), kind: 'dsn', outcome: 'delivered' })).toBe(true);
+    expect(await stateOf(dispatch!.id)).toMatchObject({ status: 'delivered', history: ['pending', 'delivered'] });
+    // The job, claimable again once its lease expired, finds nothing to send.
+    sending = undefined;
+    await exchange.sendMail({ ...job, attempts: 2 });
+    expect(sent).toEqual([dispatch!.id]);
+    const [row] = await handle.db.select().from(dispatches).where(eq(dispatches.id, dispatch!.id));
+    expect(row).toMatchObject({ status: 'delivered', attempts: 1, externalId: messageIdOf(dispatch!.id) });
+  });
+
+  it('a DSN read before the sending is recorded leaves the dispatch delivered, with its sending time', async () => {
+    const outgoing = await recordOutgoing(handle.db, {
+      source: 'dpi', sourceId: 'race-1', uniqueId: '1.2.3.99.2', setId: '1.2.3.98', version: 1, code: '11490-0', label: 'Lettre de liaison', title: 'LDL',
+      patient: { birthName: 'TEST', firstGivenName: 'T', birthDate: '2000-01-01' }, cda: '<ClinicalDocument/>',
+      confidentiality: { maskedToProfessionals: false, invisibleToPatient: false, invisibleToLegalRepresentatives: false },
+    });
+    const [dispatch] = await recordDispatches(handle.db, outgoing, [{ channel: 'mssante-pro', recipient: 'dr@test.mssante.fr', status: 'pending' }]);
+    sending = () => exchange.recordReceipt({ messageId: messageIdOf(dispatch!.id), kind: 'dsn', outcome: 'delivered' }).then(() => undefined);
+    await exchange.sendMail({ id: 2, queue: 'exchange.mssante', orderingKey: null, payload: { dispatchId: dispatch!.id }, attempts: 1, maxAttempts: 12 });
+    sending = undefined;
+    const [row] = await handle.db.select().from(dispatches).where(eq(dispatches.id, dispatch!.id));
+    expect(row).toMatchObject({ status: 'delivered', attempts: 1 });
+    expect(row!.sentAt).toBeInstanceOf(Date);
+    expect((await stateOf(dispatch!.id)).history).toEqual(['pending', 'delivered']);
   });
 });

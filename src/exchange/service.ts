@@ -20,11 +20,16 @@
  * `recordOutgoing` / `recordDispatches`, and hear back every status change (`SourcePort`).
  *
  * Everything is idempotent: routing twice yields the same rows (unique keys), and a dispatch
- * already sent is not sent again. The one window left is SMTP's own: a crash after the
- * operator accepted a message and before its dispatch is marked sent sends it once more on
- * retry — with the same Message-ID (derived from the dispatch id), so that the receiving side
- * recognises it (ours stores a message once per Message-ID). The DMP side has no such window:
- * a publication whose answer was lost is found again by its uniqueId and hash (channels.ts).
+ * already sent is not sent again. SMTP's own window — a crash after the operator accepted a
+ * message and before its dispatch is marked sent — is closed by the delivery receipt: the
+ * Message-ID (derived from the dispatch id) is recorded before the message is sent, so the DSN
+ * the operator sends on delivery moves the dispatch forward even though its sender died, and
+ * the job, claimable again only when its lease expires (a minute by default, while the mailbox
+ * is read every few seconds), finds it no longer pending and sends nothing. Only an operator
+ * that sends no DSN within the lease gets the message twice, with the same Message-ID, so
+ * that the receiving side recognises it (ours stores a message once per Message-ID). The DMP
+ * side has no such window: a publication whose answer was lost is found again by its uniqueId
+ * and hash (channels.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, getTableColumns, inArray, sql, type SQL } from 'drizzle-orm';
@@ -75,6 +80,8 @@ export interface DmpPort {
 export interface MailPort {
   /** `key` identifies this sending across retries: the same key yields the same Message-ID. */
   send(document: OutgoingDocument, message: { to: string; kind: 'pro' | 'patient'; key: string }): Promise<{ messageId: string }>;
+  /** The Message-ID `send` gives the message sent with `key`, known before sending. */
+  messageIdOf(key: string): string;
 }
 
 /** MSSanté addresses of a professional, from the Annuaire Santé. */
@@ -264,35 +271,37 @@ export function createExchangeService(deps: ExchangeDeps) {
 
   /**
    * A dispatch's new status with its history event, in one statement (atomic without a
-   * transaction); a source that listens hears of it in the same transaction.
+   * transaction); a source that listens hears of it in the same transaction. With `from`, only
+   * a dispatch still in that status changes; returns whether it changed.
    */
-  async function setStatus(dispatch: Dispatch, outgoing: OutgoingHeader, status: Dispatch['status'], changes: Partial<Dispatch>, detail?: string, receipt?: 'dsn' | 'mdn'): Promise<void> {
+  async function setStatus(dispatch: Dispatch, outgoing: OutgoingHeader, status: Dispatch['status'], changes: Partial<Dispatch>, detail?: string, receipt?: 'dsn' | 'mdn', from?: Dispatch['status']): Promise<boolean> {
     const at = new Date();
-    const update = db.update(dispatches).set({ ...changes, status, updatedAt: at }).where(eq(dispatches.id, dispatch.id)).returning({ id: dispatches.id });
-    const write = (tx: Executor): Promise<unknown> => tx.execute(sql`
-      with changed as (${update.getSQL()})
-      insert into ${dispatchEvents} (dispatch_id, status, detail) select id, ${status}, ${detail ?? null} from changed`);
+    const update = db.update(dispatches).set({ ...changes, status, updatedAt: at })
+      .where(from ? and(eq(dispatches.id, dispatch.id), eq(dispatches.status, from)) : eq(dispatches.id, dispatch.id)).returning({ id: dispatches.id });
+    const write = async (tx: Executor): Promise<boolean> => ((await tx.execute(sql`
+      with changed as (${update.getSQL()}),
+      logged as (insert into ${dispatchEvents} (dispatch_id, status, detail) select id, ${status}, ${detail ?? null} from changed)
+      select id from changed`)) as unknown as { rows: unknown[] }).rows.length > 0;
     const onStatus = deps.sources?.[outgoing.source]?.onStatus;
-    if (!onStatus) {
-      await write(db);
-      return;
-    }
-    await db.transaction(async (tx) => {
-      await write(tx);
+    if (!onStatus) return write(db);
+    return db.transaction(async (tx) => {
+      if (!(await write(tx))) return false;
       await onStatus(tx, {
         dispatch, outgoing, status, at, ...(changes.errorCode ? { errorCode: changes.errorCode } : {}), ...(changes.reason ? { reason: changes.reason } : {}), ...(receipt ? { receipt } : {}),
       });
+      return true;
     });
   }
 
   /**
-   * Counts one more attempt of a pending dispatch and reads what its channel sends, in one
-   * statement: the DMP takes the CDA alone (its PDF is inside), mail carries the PDF beside it
-   * too. Undefined when the dispatch is no longer pending (already sent, blocked or failed:
-   * nothing to do).
+   * Counts one more attempt of a pending dispatch, records the `externalId` it is sent under
+   * when known beforehand (a Message-ID), and reads what its channel sends, in one statement:
+   * the DMP takes the CDA alone (its PDF is inside), mail carries the PDF beside it too.
+   * Undefined when the dispatch is no longer pending (already sent, blocked or failed, or moved
+   * by a receipt: nothing to do).
    */
-  async function startAttempt(dispatchId: string): Promise<{ dispatch: Dispatch; outgoing: OutgoingDocument } | undefined> {
-    const started = db.$with('started').as(db.update(dispatches).set({ attempts: sql`${dispatches.attempts} + 1`, updatedAt: new Date() })
+  async function startAttempt(dispatchId: string, externalId?: string): Promise<{ dispatch: Dispatch; outgoing: OutgoingDocument } | undefined> {
+    const started = db.$with('started').as(db.update(dispatches).set({ attempts: sql`${dispatches.attempts} + 1`, updatedAt: new Date(), ...(externalId ? { externalId } : {}) })
       .where(and(eq(dispatches.id, dispatchId), eq(dispatches.status, 'pending'))).returning());
     const [row] = await db.with(started).select({
       dispatch: Object.fromEntries(Object.keys(DISPATCH_COLUMNS).map((k) => [k, started[k as keyof typeof DISPATCH_COLUMNS]])) as { [K in keyof typeof DISPATCH_COLUMNS]: (typeof started)[K] },
@@ -341,9 +350,9 @@ export function createExchangeService(deps: ExchangeDeps) {
   }
 
   /** One attempt of a channel; failures are recorded, then retried or dead-lettered by the outbox. */
-  async function attempt(job: Job, send: (dispatch: Dispatch, outgoing: OutgoingDocument) => Promise<Partial<Dispatch>>, done: Dispatch['status']): Promise<void> {
+  async function attempt(job: Job, send: (dispatch: Dispatch, outgoing: OutgoingDocument) => Promise<Partial<Dispatch>>, done: Dispatch['status'], externalIdOf?: (dispatchId: string) => string): Promise<void> {
     const { dispatchId } = job.payload as { dispatchId: string };
-    const started = await startAttempt(dispatchId);
+    const started = await startAttempt(dispatchId, externalIdOf?.(dispatchId));
     if (!started) return;
     const { dispatch, outgoing } = started;
     let result: Partial<Dispatch>;
@@ -361,7 +370,9 @@ export function createExchangeService(deps: ExchangeDeps) {
       throw new PermanentJobError(`${failure.code}: ${failure.message}`, { cause: error });
     }
     const now = new Date();
-    await setStatus(dispatch, outgoing, done, { ...result, reason: null, errorCode: null, sentAt: now, ...(done === 'delivered' ? { deliveredAt: now } : {}) });
+    const moved = await setStatus(dispatch, outgoing, done, { ...result, reason: null, errorCode: null, sentAt: now, ...(done === 'delivered' ? { deliveredAt: now } : {}) }, undefined, undefined, 'pending');
+    // A receipt came back first and moved the dispatch forward: only the sending time is missing.
+    if (!moved) await db.update(dispatches).set({ ...result, sentAt: now }).where(eq(dispatches.id, dispatchId));
   }
 
   return {
@@ -412,11 +423,14 @@ export function createExchangeService(deps: ExchangeDeps) {
       return { externalId: entryId };
     }, 'delivered'),
 
-    /** Handler of `exchange.mssante`: sent, until a DSN says delivered. */
+    /**
+     * Handler of `exchange.mssante`: sent, until a DSN says delivered. The Message-ID is
+     * recorded before sending, so that a receipt finds its dispatch even if this attempt dies.
+     */
     sendMail: (job: Job): Promise<void> => attempt(job, async (dispatch, outgoing) => {
       const { messageId } = await deps.mail.send(outgoing, { to: dispatch.recipient, kind: dispatch.channel === 'mssante-patient' ? 'patient' : 'pro', key: dispatch.id });
       return { externalId: messageId };
-    }, 'sent'),
+    }, 'sent', (dispatchId) => deps.mail.messageIdOf(dispatchId)),
 
     /**
      * A delivery (DSN) or processing/read (MDN) receipt for a message we sent. Unknown

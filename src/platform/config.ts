@@ -64,6 +64,8 @@ export const configSchema = z.object({
     dmpAllowsProductionIns: z.boolean().default(false),
     /** A slow DMP: the sandbox answers this long after it has done the work (timeouts, crash tests). */
     dmpResponseDelayMs: z.number().int().min(0).default(0),
+    /** A slow MSSanté operator: it replies to DATA this long after it has delivered the message (crash tests). */
+    smtpResponseDelayMs: z.number().int().min(0).default(0),
   }).prefault({}),
   insi: z.object({
     /** Real endpoint in production; defaults to the local sandbox. */

@@ -17,7 +17,7 @@ import type { Logger } from '../../platform/logging.ts';
 import { AUTO_REPLY_TEST_ADDRESS } from './addresses.ts';
 import { MssanteError } from './errors.ts';
 import { xMssHeaders } from './headers.ts';
-import { composeDocumentMessages, type ComposedMessage, type DocumentSending, type SenderIdentity } from './message.ts';
+import { composeDocumentMessages, messageIdFor, type ComposedMessage, type DocumentSending, type SenderIdentity } from './message.ts';
 import { encodeHeaderText, mailbox, rfc5322Date, writeMultipart } from './mime.ts';
 
 export interface MssanteSmtpOptions {
@@ -57,6 +57,8 @@ export interface SentMessage {
 export interface MssanteClient {
   /** Sends CDA documents to professionals and/or the patient (one message per audience). */
   sendDocuments(sending: DocumentSending): Promise<SentMessage[]>;
+  /** The Message-ID `sendDocuments` gives the message of one audience sent with `messageKey`. */
+  messageIdOf(messageKey: string): string;
   /** A plain message without attachment (PFI VA test to `reponse.automatique-test@patient.mssante.fr`). */
   sendTestMessage(to?: string, text?: string, subject?: string): Promise<SentMessage>;
   /** Sends a ready-made RFC 5322 message (an MDN built with `buildMdn`). */
@@ -144,6 +146,7 @@ export function createMssanteClient(options: MssanteClientOptions): MssanteClien
   const dsn = (envid: string): { ret: 'HDRS'; envid: string; notify: string[] } => ({ ret: 'HDRS', envid, notify: ['SUCCESS', 'FAILURE', 'DELAY'] });
 
   return {
+    messageIdOf: (messageKey) => messageIdFor(messageKey, sender.address),
     async sendDocuments(sending) {
       const messages = await composeDocumentMessages(sending, sender);
       const out: SentMessage[] = [];

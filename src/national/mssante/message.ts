@@ -93,6 +93,9 @@ const DEFAULT_BODY_PATIENT = 'Bonjour,\n\nVotre établissement de santé vous tr
 const newOid = (): string => `2.25.${BigInt(`0x${randomUUID().replace(/-/g, '')}`).toString()}`;
 const domainOf = (address: string): string => address.slice(address.lastIndexOf('@') + 1);
 
+/** The Message-ID of the message sent with `key` from `senderAddress` (one audience): known before it is sent. */
+export const messageIdFor = (key: string, senderAddress: string): string => `<${key}@${domainOf(senderAddress)}>`;
+
 const invalid = (problems: string[]): MssanteError =>
   new MssanteError('invalid_sending', problems.join(' '), { details: { problems } });
 
@@ -159,7 +162,7 @@ export async function composeDocumentMessages(sending: DocumentSending, sender: 
       from: { address: sender.address, ...(sender.displayName ? { name: sender.displayName } : {}) },
       to,
       subject: xdmSubject(sending.label, parsed[0]!),
-      messageId: `<${id}@${domainOf(sender.address)}>`,
+      messageId: messageIdFor(id, sender.address),
       envelopeId: id,
       date: time,
       headers,

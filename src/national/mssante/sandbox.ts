@@ -50,6 +50,8 @@ export interface MssanteSandboxOptions {
   mailboxes?: SandboxMailbox[];
   /** Patient mailboxes for the INSi sandbox dataset (default true). */
   patients?: boolean;
+  /** Reply to DATA this long after the message was delivered (and its DSN sent): the window of a sender's crash. */
+  responseDelayMs?: number;
   logger?: Logger;
 }
 
@@ -256,6 +258,7 @@ export async function startMssanteSandbox(options: MssanteSandboxOptions): Promi
         counters.accepted += 1;
         const envelopeId = session.envelope.dsn?.envid ?? undefined;
         deliver(from, session.envelope.rcptTo.map((r) => r.address), Buffer.concat(chunks), { notify, ...(envelopeId ? { envelopeId } : {}) })
+          .then(() => (options.responseDelayMs ? new Promise((r) => setTimeout(r, options.responseDelayMs)) : undefined))
           .then(() => callback(null, 'Message accepté'))
           .catch((e: unknown) => {
             log?.warn({ event: 'mssante.sandbox.deliver.failed', err: e instanceof Error ? e.message : String(e) }, 'sandbox delivery failed');
