@@ -38,7 +38,7 @@ import type { Distribution, DocumentService, DocumentValidatedEvent, DocumentWit
 import { audit } from '../platform/audit/index.ts';
 import type { Database, Executor } from '../platform/db/index.ts';
 import { DomainError } from '../platform/errors.ts';
-import { enqueueAll, jobsInsert, NOTIFY_CHANNEL, PermanentJobError, type EnqueueOptions, type Job } from '../platform/jobs/index.ts';
+import { enqueueAll, jobsInsert, NOTIFY_CHANNEL, PermanentJobError, type EnqueueOptions, type Job, type JobCompletion } from '../platform/jobs/index.ts';
 import { planDispatches, type Channel, type PlannedDispatch } from './routing.ts';
 import { dispatchEvents, dispatches, outgoingDocuments } from './tables.ts';
 
@@ -349,8 +349,32 @@ export function createExchangeService(deps: ExchangeDeps) {
     return (result as unknown as { rows: Array<{ id: string; status: Dispatch['status']; listening: boolean }> }).rows;
   }
 
-  /** One attempt of a channel; failures are recorded, then retried or dead-lettered by the outbox. */
-  async function attempt(job: Job, send: (dispatch: Dispatch, outgoing: OutgoingDocument) => Promise<Partial<Dispatch>>, done: Dispatch['status'], externalIdOf?: (dispatchId: string) => string): Promise<void> {
+  /**
+   * The success of an attempt, as CTEs: the dispatch still pending becomes `done`, with its
+   * history event; one a receipt moved forward meanwhile keeps its status and only gets its
+   * sending time. `externalId` (the DMP entry, the Message-ID) is recorded either way.
+   */
+  function succeeded(dispatchId: string, done: Dispatch['status'], externalId: string | null | undefined): JobCompletion {
+    const at = sql`${new Date().toISOString()}::timestamptz`;
+    const wasPending = sql`${dispatches.status} = 'pending'`;
+    return sql`changed as (
+        update ${dispatches} set
+          status = case when ${wasPending} then ${done} else ${dispatches.status} end,
+          reason = case when ${wasPending} then null else ${dispatches.reason} end,
+          error_code = case when ${wasPending} then null else ${dispatches.errorCode} end,
+          delivered_at = case when ${wasPending} and ${done} = 'delivered' then ${at} else ${dispatches.deliveredAt} end,
+          external_id = coalesce(${externalId ?? null}, ${dispatches.externalId}), sent_at = ${at}, updated_at = ${at}
+        where ${dispatches.id} = ${dispatchId}
+        returning ${dispatches.id} as id, ${dispatches.status} as status),
+      logged as (insert into ${dispatchEvents} (dispatch_id, status, detail) select id, status, null from changed where status = ${done})`;
+  }
+
+  /**
+   * One attempt of a channel; failures are recorded, then retried or dead-lettered by the
+   * outbox. Success is written with the job's completion (one statement), or — for a source that
+   * listens — here, in the transaction that tells the source.
+   */
+  async function attempt(job: Job, send: (dispatch: Dispatch, outgoing: OutgoingDocument) => Promise<Partial<Dispatch>>, done: Dispatch['status'], externalIdOf?: (dispatchId: string) => string): Promise<void | JobCompletion> {
     const { dispatchId } = job.payload as { dispatchId: string };
     const started = await startAttempt(dispatchId, externalIdOf?.(dispatchId));
     if (!started) return;
@@ -369,6 +393,7 @@ export function createExchangeService(deps: ExchangeDeps) {
       await setStatus(dispatch, outgoing, 'failed', { reason: failure.message, errorCode: failure.code }, `${failure.code} : ${failure.message}`);
       throw new PermanentJobError(`${failure.code}: ${failure.message}`, { cause: error });
     }
+    if (!deps.sources?.[outgoing.source]?.onStatus) return succeeded(dispatchId, done, result.externalId);
     const now = new Date();
     const moved = await setStatus(dispatch, outgoing, done, { ...result, reason: null, errorCode: null, sentAt: now, ...(done === 'delivered' ? { deliveredAt: now } : {}) }, undefined, undefined, 'pending');
     // A receipt came back first and moved the dispatch forward: only the sending time is missing.
@@ -418,7 +443,7 @@ export function createExchangeService(deps: ExchangeDeps) {
     },
 
     /** Handler of `exchange.dmp`. */
-    sendDmp: (job: Job): Promise<void> => attempt(job, async (_dispatch, outgoing) => {
+    sendDmp: (job: Job): Promise<void | JobCompletion> => attempt(job, async (_dispatch, outgoing) => {
       const { entryId } = outgoing.action === 'delete' ? await deps.dmp.delete(outgoing) : await deps.dmp.publish(outgoing);
       return { externalId: entryId };
     }, 'delivered'),
@@ -427,7 +452,7 @@ export function createExchangeService(deps: ExchangeDeps) {
      * Handler of `exchange.mssante`: sent, until a DSN says delivered. The Message-ID is
      * recorded before sending, so that a receipt finds its dispatch even if this attempt dies.
      */
-    sendMail: (job: Job): Promise<void> => attempt(job, async (dispatch, outgoing) => {
+    sendMail: (job: Job): Promise<void | JobCompletion> => attempt(job, async (dispatch, outgoing) => {
       const { messageId } = await deps.mail.send(outgoing, { to: dispatch.recipient, kind: dispatch.channel === 'mssante-patient' ? 'patient' : 'pro', key: dispatch.id });
       return { externalId: messageId };
     }, 'sent', (dispatchId) => deps.mail.messageIdOf(dispatchId)),

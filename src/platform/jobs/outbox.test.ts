@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { openTestDatabase } from '../../../test/support/database.ts';
+import { auditTrailOf } from '../audit/index.ts';
+import { auditEvents } from '../audit/tables.ts';
 import type { DatabaseHandle } from '../db/index.ts';
 import { silentLogger } from '../logging.ts';
-import { backoffDelay, claim, complete, completeAndClaim, enqueue, fail, queueStats, retryDead, writeAndEnqueue } from './outbox.ts';
+import { backoffDelay, claim, complete, completeAndClaim, enqueue, fail, queueStats, retryDead, writeAndEnqueue, type JobCompletion } from './outbox.ts';
 import { jobs } from './tables.ts';
 import { PermanentJobError, startWorker } from './worker.ts';
 
@@ -62,6 +64,25 @@ describe('outbox', () => {
     expect(row).toMatchObject({ status: 'done', lockedBy: null });
     expect((await completeAndClaim(handle.db, second, { queues: ['q3b'], workerId: 'W', limit: 10, leaseMs: 60_000 })).map((j) => j.id)).toEqual([third]);
     expect(await completeAndClaim(handle.db, third, { queues: ['q3b'], workerId: 'W', limit: 10, leaseMs: 60_000 })).toEqual([]);
+  });
+
+  it('writes a handler\'s completion with the job\'s completion, atomically: a failing one leaves the job running', async () => {
+    const noted = (actor: string | null): JobCompletion => sql`noted as (insert into ${auditEvents} (actor, action, subject_type, subject_id) values (${actor}, 'job.noted', 'job', 'completion-test') returning id)`;
+    const trail = async () => (await auditTrailOf(handle.db, 'job', 'completion-test')).map((e) => e.actor);
+    const first = await enqueue(handle.db, { queue: 'q3d', payload: 1 });
+    const second = await enqueue(handle.db, { queue: 'q3d', payload: 2 });
+    expect((await claim(handle.db, ['q3d'], 'W', 1, 60_000)).map((j) => j.id)).toEqual([first]);
+    // A completion that cannot be written (actor is required): nothing written, the job still running, nothing claimed.
+    await expect(completeAndClaim(handle.db, first, { queues: ['q3d'], workerId: 'W', limit: 1, leaseMs: 60_000 }, noted(null))).rejects.toThrow();
+    expect(await trail()).toEqual([]);
+    expect((await handle.db.select().from(jobs).where(eq(jobs.id, first)))[0]).toMatchObject({ status: 'running', lockedBy: 'W' });
+    // Then written, with the job done and the next one claimed, by one statement.
+    expect((await completeAndClaim(handle.db, first, { queues: ['q3d'], workerId: 'W', limit: 1, leaseMs: 60_000 }, noted('W'))).map((j) => j.id)).toEqual([second]);
+    expect(await trail()).toEqual(['W']);
+    // Without a claim (a stopping worker): the same.
+    await complete(handle.db, second, 'W', noted('W2'));
+    expect(await trail()).toEqual(['W', 'W2']);
+    expect((await handle.db.select().from(jobs).where(eq(jobs.id, second)))[0]).toMatchObject({ status: 'done' });
   });
 
   it('claims nothing, and completes nothing, for a job whose lease another worker took over', async () => {

@@ -31,6 +31,13 @@ export interface Job {
   maxAttempts: number;
 }
 
+/**
+ * What a job's handler leaves to write with the job's completion: written by the statement
+ * that marks the job done (one round trip; if it cannot be written, the job is not done and
+ * runs again). CTE definitions (`name as (insert … | update …), …`), not named `done`.
+ */
+export type JobCompletion = SQL;
+
 /** Adds a job (or returns the existing one with the same dedup key). Use inside the business transaction. */
 export async function enqueue(db: Executor, options: EnqueueOptions): Promise<number> {
   const inserted = await insertAndNotify(db, [options]);
@@ -102,12 +109,12 @@ export interface ClaimRequest {
  * done (a CTE): the claim then runs only if that worked, and no longer waits for it — the job
  * after it under the same ordering key can be claimed at once.
  */
-function claimStatement(request: ClaimRequest, finished?: number): SQL {
+function claimStatement(request: ClaimRequest, finished?: number, completion?: JobCompletion): SQL {
   const { queues, workerId, limit, leaseMs, first = [] } = request;
   const queueList = sql.join(queues.map((q) => sql`${q}`), sql`, `);
   const priority = first.length > 0 ? sql`(j.queue in (${sql.join(first.map((q) => sql`${q}`), sql`, `)})) desc, ` : sql``;
   const done = finished === undefined ? sql`` : sql`
-    with done as (
+    with ${completion ? sql`${completion}, ` : sql``}done as (
       update jobs set status = 'done', done_at = now(), updated_at = now(), locked_by = null, locked_until = null, last_error = null
       where id = ${finished} and locked_by = ${workerId}
       returning id)`;
@@ -147,22 +154,25 @@ export async function claim(db: Executor, queues: string[], workerId: string, li
   return runClaim(db, claimStatement({ queues, workerId, limit, leaseMs, first }));
 }
 
-export async function complete(db: Executor, id: number, workerId: string): Promise<void> {
-  await db.update(jobs).set({ status: 'done', doneAt: new Date(), updatedAt: new Date(), lockedBy: null, lockedUntil: null, lastError: null })
+/** Marks a job of this worker done, with its handler's `completion` written by the same statement. */
+export async function complete(db: Executor, id: number, workerId: string, completion?: JobCompletion): Promise<void> {
+  const update = db.update(jobs).set({ status: 'done', doneAt: new Date(), updatedAt: new Date(), lockedBy: null, lockedUntil: null, lastError: null })
     .where(and(eq(jobs.id, id), eq(jobs.lockedBy, workerId)));
+  if (completion) await db.execute(sql`with ${completion} ${update.getSQL()}`);
+  else await update;
 }
 
 /**
- * Marks a job of this worker done and claims the next ones, in one statement (one round trip
- * per job instead of two). Claims nothing when the job was no longer this worker's (its lease
- * expired and another worker took it).
+ * Marks a job of this worker done, writes its handler's `completion`, and claims the next
+ * jobs, in one statement (one round trip per job instead of two or three). Claims nothing when
+ * the job was no longer this worker's (its lease expired and another worker took it).
  */
-export async function completeAndClaim(db: Executor, id: number, request: ClaimRequest): Promise<Job[]> {
+export async function completeAndClaim(db: Executor, id: number, request: ClaimRequest, completion?: JobCompletion): Promise<Job[]> {
   if (request.queues.length === 0 || request.limit <= 0) {
-    await complete(db, id, request.workerId);
+    await complete(db, id, request.workerId, completion);
     return [];
   }
-  return runClaim(db, claimStatement(request, id));
+  return runClaim(db, claimStatement(request, id, completion));
 }
 
 export interface BackoffPolicy { baseMs: number; maxMs: number }

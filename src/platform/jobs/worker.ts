@@ -5,12 +5,16 @@
 import { randomUUID } from 'node:crypto';
 import type { DatabaseHandle } from '../db/index.ts';
 import type { Logger } from '../logging.ts';
-import { claim, completeAndClaim, fail, NOTIFY_CHANNEL, type BackoffPolicy, type Job } from './outbox.ts';
+import { claim, completeAndClaim, fail, NOTIFY_CHANNEL, type BackoffPolicy, type Job, type JobCompletion } from './outbox.ts';
 
 /** What a handler decides about a job it could not finish. */
 export class PermanentJobError extends Error {}
 
-export type JobHandler = (job: Job) => Promise<void>;
+/**
+ * Runs one job. It may leave its last write to the job's completion (JobCompletion): written
+ * with the job marked done, in one statement.
+ */
+export type JobHandler = (job: Job) => Promise<void | JobCompletion>;
 
 export interface WorkerOptions {
   handlers: Record<string, JobHandler>;
@@ -53,8 +57,9 @@ export async function startWorker(handle: DatabaseHandle, options: WorkerOptions
    */
   const runJob = async (job: Job): Promise<Job[] | undefined> => {
     const handler = options.handlers[job.queue]!;
+    let completion: JobCompletion | undefined;
     try {
-      await handler(job);
+      completion = (await handler(job)) ?? undefined;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const outcome = await fail(handle.db, job, id, message, { permanent: error instanceof PermanentJobError, backoff: options.backoff })
@@ -64,7 +69,7 @@ export async function startWorker(handle: DatabaseHandle, options: WorkerOptions
     }
     // This job's slot is free once it is done: inFlight still counts it.
     const free = stopped ? 0 : concurrency - inFlight.size + 1;
-    return completeAndClaim(handle.db, job.id, { queues, workerId: id, limit: free, leaseMs, first }).catch((error: unknown) => {
+    return completeAndClaim(handle.db, job.id, { queues, workerId: id, limit: free, leaseMs, first }, completion).catch((error: unknown) => {
       options.logger.error({ err: error, jobId: job.id }, 'job completion failed; its lease will expire and it will run again');
       return undefined;
     });
