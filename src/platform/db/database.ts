@@ -12,6 +12,7 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
+import { PreparingClient } from './prepared.ts';
 
 export type Database = PgDatabase<PgQueryResultHKT>;
 export type Transaction = PgTransaction<PgQueryResultHKT>;
@@ -65,7 +66,8 @@ async function openPglite(options: OpenOptions): Promise<DatabaseHandle> {
 }
 
 async function openPostgres(url: string): Promise<DatabaseHandle> {
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // Hot statements prepared on the server (prepared.ts).
+  const pool = new pg.Pool({ connectionString: url, max: 10, Client: PreparingClient });
   pool.on('error', () => { /* idle client errors are retried by the pool */ });
   const db = drizzlePg(pool) as unknown as Database;
   return {
