@@ -5,10 +5,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
+import { eq, sql } from 'drizzle-orm';
 import { parseCda } from '../src/formats/cda/index.ts';
 import { loadXsd } from '../src/platform/xsd.ts';
 import { PFI_ACTOR } from '../src/exchange/index.ts';
 import { auditTrailOf } from '../src/platform/audit/index.ts';
+import { documents } from '../src/record/tables.ts';
 import { startTestApp, type TestApp } from './support/app.ts';
 import { fixturesDir } from './support/fixtures.ts';
 
@@ -93,6 +95,21 @@ describe('exit documents through the API', () => {
     // The intermediation platform reads each validated version to send it (asynchronously): audited under its own name.
     expect(trail.filter((e) => e.actor !== PFI_ACTOR).map((e) => e.action)).toEqual(['document.create', 'document.validate', 'document.read.pdf', 'document.read.cda', 'document.read', 'document.read']);
     expect(trail.filter((e) => e.actor === PFI_ACTOR).every((e) => e.action === 'document.read.exchange')).toBe(true);
+
+    // What the PFI gets of a validated version: its header, and its bytes as SQL the database copies itself.
+    const cda2Text = await (await fetch(`${app.url}/api/documents/${v2.json.id}/cda`)).text();
+    const pdf2 = Buffer.from(await (await fetch(`${app.url}/api/documents/${v2.json.id}/pdf`)).arrayBuffer());
+    const forExchange = await app.documents.validatedForExchange(v2.json.id, PFI_ACTOR);
+    expect(forExchange).toMatchObject({ header: { code: { code: '11490-0' } }, replacesCdaId: validated.json.cdaId });
+    expect(forExchange.cda).toBeUndefined();
+    const copied = ((await app.database.db.execute(sql`select ${forExchange.bytes.cda} as cda, ${forExchange.bytes.pdf} as pdf`)) as unknown as { rows: Array<{ cda: string; pdf: Uint8Array }> }).rows[0]!;
+    expect(copied.cda).toBe(cda2Text);
+    expect(Buffer.from(copied.pdf).equals(pdf2)).toBe(true);
+    // A version validated before the header was kept comes with its CDA, to read the header from.
+    await app.database.db.update(documents).set({ header: null }).where(eq(documents.id, v2.json.id));
+    const legacy = await app.documents.validatedForExchange(v2.json.id, PFI_ACTOR);
+    expect(legacy.header).toBeUndefined();
+    expect(legacy.cda).toBe(cda2Text);
   });
 
   it('produces a CDA without INS for a patient who is not qualified', async () => {

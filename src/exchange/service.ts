@@ -54,8 +54,11 @@ export type OutgoingHeader = Omit<OutgoingDocument, 'cda' | 'pdf'>;
 const { cda: _cda, pdf: _pdf, ...OUTGOING_HEADER } = getTableColumns(outgoingDocuments);
 const DISPATCH_COLUMNS = getTableColumns(dispatches);
 export type Dispatch = typeof dispatches.$inferSelect;
-/** What a source (the DPI, an HL7 inbox message) hands to the PFI: one document to route. */
-export type OutgoingSnapshot = typeof outgoingDocuments.$inferInsert;
+/**
+ * What a source (the DPI, an HL7 inbox message) hands to the PFI: one document to route; its
+ * bytes may be SQL expressions, for a copy made by the database.
+ */
+export type OutgoingSnapshot = Omit<typeof outgoingDocuments.$inferInsert, 'cda' | 'pdf'> & { cda: string | SQL; pdf?: Buffer | SQL | null };
 
 /** What a national client throws: a code, a French message, and whether trying again may help. */
 export interface ChannelFailure {
@@ -234,14 +237,15 @@ export function createExchangeService(deps: ExchangeDeps) {
 
   async function snapshot(documentId: string): Promise<{ outgoing: OutgoingHeader; correspondents: Distribution }> {
     const validated = await deps.documents.validatedForExchange(documentId, PFI_ACTOR);
-    const { document: view, cda, pdf } = validated;
-    const header = validated.header ?? readHeader(cda);
+    const { document: view, bytes } = validated;
+    const header = validated.header ?? readHeader(validated.cda ?? '');
     const outgoing = await recordOutgoing(db, {
       source: 'dpi', sourceId: documentId, identityId: view.identityId,
       uniqueId: view.cdaId, setId: view.setId, version: view.version, replacesUniqueId: validated.replacesCdaId ?? null,
       code: header.code.code, label: view.typeLabel, title: view.title,
       patient: outgoingPatient(header.patient, header.patient.ins),
-      cda, pdf, header,
+      // Copied by the database from the DPI's frozen version.
+      cda: bytes.cda, pdf: bytes.pdf, header,
       confidentiality: {
         maskedToProfessionals: view.distribution.maskedToProfessionals,
         invisibleToPatient: view.distribution.invisibleToPatient,

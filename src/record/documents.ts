@@ -6,7 +6,7 @@
  * every read is audited.
  */
 import { randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, getTableColumns, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { DOCUMENT_TYPES, isDocumentTypeKey, type CdaHeader, type DocumentTypeKey } from '../formats/cda/index.ts';
 import type { DocumentSection } from '../formats/pdf/index.ts';
@@ -78,10 +78,14 @@ export interface NewDocument {
 /** What the intermediation platform needs of a validated document. */
 export interface ValidatedDocument {
   document: DocumentView;
-  pdf: Buffer;
-  cda: string;
-  /** The CDA's header read at validation; absent for versions validated before it was kept. */
+  /**
+   * The frozen PDF and CDA as SQL expressions, for a copy made by the database itself (an
+   * `insert … values` taking them): ≈ 100 kB that need not travel to the platform and back.
+   */
+  bytes: { pdf: SQL; cda: SQL };
+  /** The CDA's header read at validation; absent for versions validated before it was kept, which come with `cda`. */
   header?: CdaHeader;
+  cda?: string;
   /** CDA id of the version this one replaces. */
   replacesCdaId?: string;
 }
@@ -204,18 +208,28 @@ export function createDocumentService(deps: { db: Database; identities: Identity
       return view(created!);
     },
 
-    /** The document, its frozen bytes and the CDA id of the version it replaces, in one read. */
+    /**
+     * The document, its header, the CDA id of the version it replaces, in one read, audited as
+     * a read by the platform; the bytes stay in the database (`bytes`) unless the header must
+     * be read from the CDA.
+     */
     async validatedForExchange(id: string, actor: string): Promise<ValidatedDocument> {
       const previous = alias(documents, 'previous');
       // The read and its audit event (when there is something to send) in one statement.
       const event = audited(db, { actor, action: 'document.read.exchange', subjectType: 'document', subjectId: id },
         sql`exists (select 1 from ${documents} where id = ${id} and pdf is not null and cda is not null and status <> 'draft')`);
-      const [found] = await db.with(event).select({ row: DOCUMENT_COLUMNS, pdf: documents.pdf, cda: documents.cda, header: documents.header, replacesCdaId: previous.cdaId })
-        .from(documents).leftJoin(previous, eq(previous.id, documents.replacesId)).where(eq(documents.id, id));
+      const [found] = await db.with(event).select({
+        row: DOCUMENT_COLUMNS, frozen: sql<boolean>`${documents.pdf} is not null and ${documents.cda} is not null`, header: documents.header,
+        cda: sql<string | null>`case when ${documents.header} is null then ${documents.cda} end`, replacesCdaId: previous.cdaId,
+      }).from(documents).leftJoin(previous, eq(previous.id, documents.replacesId)).where(eq(documents.id, id));
       if (!found) throw new DocumentError('not_found', `Document ${id} introuvable`, 404);
-      const { row, pdf, cda, header, replacesCdaId } = found;
-      if (row.status === 'draft' || !pdf || !cda) throw new DocumentError('not_validated', 'Document non validé : rien à envoyer', 409);
-      return { document: view(row), pdf, cda, ...(header ? { header } : {}), ...(replacesCdaId ? { replacesCdaId } : {}) };
+      const { row, frozen, header, cda, replacesCdaId } = found;
+      if (row.status === 'draft' || !frozen) throw new DocumentError('not_validated', 'Document non validé : rien à envoyer', 409);
+      return {
+        document: view(row),
+        bytes: { pdf: sql`(select pdf from ${documents} where id = ${id})`, cda: sql`(select cda from ${documents} where id = ${id})` },
+        ...(header ? { header } : { cda: cda! }), ...(replacesCdaId ? { replacesCdaId } : {}),
+      };
     },
 
     async get(id: string, actor: string): Promise<DocumentView> {

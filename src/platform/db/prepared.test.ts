@@ -16,7 +16,7 @@ describe('prepared statements', () => {
 
   // Against PostgreSQL itself (the run on TEST_DATABASE_URL; PGlite has no pool of clients).
   it.runIf(process.env.TEST_DATABASE_URL)('prepares a repeated parameterised statement once per connection, and leaves others alone', async () => {
-    const client = new PreparingClient({ connectionString: process.env.TEST_DATABASE_URL });
+    const client: pg.Client = new PreparingClient({ connectionString: process.env.TEST_DATABASE_URL });
     await client.connect();
     try {
       const text = `select $1::int + ${Math.floor(Math.random() * 1e9)} as n`;
