@@ -297,6 +297,21 @@ export function createExchangeService(deps: ExchangeDeps) {
     });
   }
 
+  /** startAttempt's statement, built once (drizzle otherwise builds a statement's text at each call). */
+  const startAttemptStatement = (() => {
+    const started = db.$with('started').as(db.update(dispatches).set({
+      attempts: sql`${dispatches.attempts} + 1`, updatedAt: sql`now()`,
+      externalId: sql`coalesce(${sql.placeholder('externalId')}, ${dispatches.externalId})`,
+    }).where(and(eq(dispatches.id, sql.placeholder('id')), eq(dispatches.status, 'pending'))).returning());
+    return db.with(started).select({
+      dispatch: Object.fromEntries(Object.keys(DISPATCH_COLUMNS).map((k) => [k, started[k as keyof typeof DISPATCH_COLUMNS]])) as { [K in keyof typeof DISPATCH_COLUMNS]: (typeof started)[K] },
+      outgoing: {
+        ...OUTGOING_HEADER, cda: outgoingDocuments.cda,
+        pdf: sql<Buffer | null>`case when ${started.channel} = 'dmp' then null else ${outgoingDocuments.pdf} end`.mapWith(outgoingDocuments.pdf),
+      },
+    }).from(started).leftJoin(outgoingDocuments, eq(outgoingDocuments.id, started.outgoingId)).prepare('exchange_start_attempt');
+  })();
+
   /**
    * Counts one more attempt of a pending dispatch, records the `externalId` it is sent under
    * when known beforehand (a Message-ID), and reads what its channel sends, in one statement:
@@ -305,15 +320,7 @@ export function createExchangeService(deps: ExchangeDeps) {
    * by a receipt: nothing to do).
    */
   async function startAttempt(dispatchId: string, externalId?: string): Promise<{ dispatch: Dispatch; outgoing: OutgoingDocument } | undefined> {
-    const started = db.$with('started').as(db.update(dispatches).set({ attempts: sql`${dispatches.attempts} + 1`, updatedAt: new Date(), ...(externalId ? { externalId } : {}) })
-      .where(and(eq(dispatches.id, dispatchId), eq(dispatches.status, 'pending'))).returning());
-    const [row] = await db.with(started).select({
-      dispatch: Object.fromEntries(Object.keys(DISPATCH_COLUMNS).map((k) => [k, started[k as keyof typeof DISPATCH_COLUMNS]])) as { [K in keyof typeof DISPATCH_COLUMNS]: (typeof started)[K] },
-      outgoing: {
-        ...OUTGOING_HEADER, cda: outgoingDocuments.cda,
-        pdf: sql<Buffer | null>`case when ${started.channel} = 'dmp' then null else ${outgoingDocuments.pdf} end`.mapWith(outgoingDocuments.pdf),
-      },
-    }).from(started).leftJoin(outgoingDocuments, eq(outgoingDocuments.id, started.outgoingId));
+    const [row] = await startAttemptStatement.execute({ id: dispatchId, externalId: externalId ?? null });
     if (!row) {
       await loadDispatch(dispatchId); // throws when it does not exist at all
       return undefined;

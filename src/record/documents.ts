@@ -95,8 +95,11 @@ const distributionOf = (base: Distribution, changes: Partial<Distribution> | und
 export function createDocumentService(deps: { db: Database; identities: IdentityService; establishment: Config['establishment']; compose?: ComposePool }) {
   const { db } = deps;
 
+  /** `load`'s statement, built once. */
+  const loadStatement = db.select(DOCUMENT_COLUMNS).from(documents).where(eq(documents.id, sql.placeholder('id'))).prepare('record_document_load');
+
   async function load(id: string): Promise<DocumentRow> {
-    const [row] = await db.select(DOCUMENT_COLUMNS).from(documents).where(eq(documents.id, id));
+    const [row] = await loadStatement.execute({ id });
     if (!row) throw new DocumentError('not_found', `Document ${id} introuvable`, 404);
     return row;
   }
