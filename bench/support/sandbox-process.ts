@@ -13,6 +13,10 @@
  *
  * Stopping sends SIGTERM (the command finishes in-flight work and exits), then SIGKILL after a
  * timeout; the child is also killed if this process exits first.
+ *
+ * BENCH_SANDBOX_CPU_PROF=<dir> runs the child under `node --cpu-prof`: a V8 CPU profile of its
+ * main thread is written to <dir> when it exits on SIGTERM (not when killed), for
+ * bench/exchange/profile.ts `summarizeProfile`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, symlink } from 'node:fs/promises';
@@ -103,7 +107,10 @@ export async function startSandboxProcess(options: SandboxProcessOptions): Promi
   await symlink(path.join(options.platformDataDir, 'pki'), path.join(options.dataDir, 'pki'), 'dir');
 
   const t0 = performance.now();
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'sandbox'], {
+  // Opt-in CPU profile of the child (BENCH_SANDBOX_CPU_PROF=<dir>): node writes a .cpuprofile there when it exits.
+  const profileDir = process.env.BENCH_SANDBOX_CPU_PROF;
+  const profileFlags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] : [];
+  const child: ChildProcess = spawn(process.execPath, [...profileFlags, '--import', 'tsx', 'src/main.ts', 'sandbox'], {
     cwd: REPOSITORY, env: childEnv(options), stdio: ['ignore', 'pipe', 'pipe'],
   });
   const stdout = tail();

@@ -6,7 +6,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { XMLSerializer, type Element } from '@xmldom/xmldom';
-import { and, eq, inArray, or } from 'drizzle-orm';
+import { and, eq, inArray, or, sql, type SQLWrapper } from 'drizzle-orm';
 import { childElements, firstChildElement, parseXml, type MtomAttachment } from '../../formats/soap/index.ts';
 import { ASSOCIATION_TYPE, readSubmitObjectsRequest, RIM_NS, type SubmitObjectsRequestFacts } from '../../formats/xds/index.ts';
 import type { Database, Executor } from '../../platform/db/index.ts';
@@ -63,9 +63,7 @@ export class Registry {
   /** The patient's DMP must exist and accept the operation. */
   private async openDmp(ins: PatientIns, executor: Executor, forFeeding: boolean): Promise<PatientRow> {
     const p = await this.patient(ins.matricule, executor);
-    if (p.status === 'absent') throw new RuleError('XDSUnknownPatientId', `no DMP for patient ${ins.matricule}`);
-    if (forFeeding && p.status === 'closed') throw new RuleError('DMPClosed', 'the DMP is closed');
-    if (forFeeding && p.status === 'opposed') throw new RuleError('SANDBOX_DMP_OPPOSED', 'the patient opposed the creation of the DMP');
+    checkDmpOpen(ins, p.status, forFeeding);
     return p;
   }
 
@@ -126,62 +124,80 @@ export class Registry {
     });
     if (!check.ok) throw new RuleError('SANDBOX_SIGNATURE_INVALID', `${check.error.field}: ${check.error.rule}`);
 
-    await this.db.transaction(async (tx) => {
-      const patient = await this.openDmp(ins, tx, true);
-      void patient;
-      const uniqueIds = facts.entries.map((e) => e.entry.uniqueId);
-      if (new Set(uniqueIds).size !== uniqueIds.length) throw new RuleError('XDSDuplicateUniqueIdInRegistry', 'the same uniqueId twice in the submission');
-      const taken = await tx.select({ uniqueId: dmpSandboxDocuments.uniqueId }).from(dmpSandboxDocuments).where(inArray(dmpSandboxDocuments.uniqueId, uniqueIds));
-      if (taken[0]) throw new RuleError('XDSDuplicateUniqueIdInRegistry', `uniqueId ${taken[0].uniqueId} already registered`);
-      const ssTaken = await tx.select({ id: dmpSandboxSubmissionSets.entryUuid }).from(dmpSandboxSubmissionSets).where(eq(dmpSandboxSubmissionSets.uniqueId, ss.uniqueId));
-      if (ssTaken[0]) throw new RuleError('XDSDuplicateUniqueIdInRegistry', `SubmissionSet.uniqueId ${ss.uniqueId} already registered`);
+    // The registry's state as the rules need it, read in one statement (the patient, a uniqueId
+    // of the submission or its SubmissionSet.uniqueId already registered), then the rows that a
+    // replacement or an association to a registry object concerns, if any: the rules are checked
+    // in the same order as ever. Every write then goes in one statement, atomic without a
+    // transaction. As in the READ COMMITTED transaction this replaces, the reads take no lock: a
+    // concurrent submission of the same uniqueId fails on the unique index.
+    const uniqueIds = facts.entries.map((e) => e.entry.uniqueId);
+    const state = await this.submissionState(ins.matricule, uniqueIds, ss.uniqueId);
+    checkDmpOpen(ins, state.patientStatus, true);
+    if (new Set(uniqueIds).size !== uniqueIds.length) throw new RuleError('XDSDuplicateUniqueIdInRegistry', 'the same uniqueId twice in the submission');
+    if (state.takenUniqueId !== null) throw new RuleError('XDSDuplicateUniqueIdInRegistry', `uniqueId ${state.takenUniqueId} already registered`);
+    if (state.submissionSetTaken) throw new RuleError('XDSDuplicateUniqueIdInRegistry', `SubmissionSet.uniqueId ${ss.uniqueId} already registered`);
 
-      // RPLC (dmp.md §5.5)
-      const replaced = new Map<string, EntryRow>();
-      for (const a of facts.associations.filter((x) => x.associationType === ASSOCIATION_TYPE.replace)) {
-        const [old] = await tx.select().from(dmpSandboxEntries).where(eq(dmpSandboxEntries.entryUuid, a.targetObject));
-        if (!old || old.status === AVAILABILITY.deleted) throw new RuleError('UnresolvedReferenceException', `RPLC target ${a.targetObject} is not in the registry`, a.targetObject);
-        if (old.status !== AVAILABILITY.approved) throw new RuleError('SANDBOX_RPLC_NOT_APPROVED', `RPLC target ${a.targetObject} is ${old.status}`, a.targetObject);
-        if (old.patientId !== ss.patientId) throw new RuleError('XDSPatientIdDoesNotMatch', `RPLC target ${a.targetObject} belongs to another patient`, a.targetObject);
-        const incoming = facts.entries.find((e) => e.entryUuid === a.sourceObject);
-        if (!incoming) throw new RuleError('XDSRegistryMetadataError', `RPLC source ${a.sourceObject} is not in the submission`);
-        if (old.everVisibleToPatient && incoming.entry.confidentialityCodes.some((c) => c.code === 'INVISIBLE_PATIENT')) {
-          throw new RuleError('SANDBOX_ALREADY_VISIBLE_TO_PATIENT', `the replaced document ${old.uniqueId} was visible to the patient`);
-        }
-        replaced.set(a.sourceObject, old);
+    // RPLC (dmp.md §5.5)
+    const replaced = new Map<string, EntryRow>();
+    for (const a of facts.associations.filter((x) => x.associationType === ASSOCIATION_TYPE.replace)) {
+      const [old] = await this.db.select().from(dmpSandboxEntries).where(eq(dmpSandboxEntries.entryUuid, a.targetObject));
+      if (!old || old.status === AVAILABILITY.deleted) throw new RuleError('UnresolvedReferenceException', `RPLC target ${a.targetObject} is not in the registry`, a.targetObject);
+      if (old.status !== AVAILABILITY.approved) throw new RuleError('SANDBOX_RPLC_NOT_APPROVED', `RPLC target ${a.targetObject} is ${old.status}`, a.targetObject);
+      if (old.patientId !== ss.patientId) throw new RuleError('XDSPatientIdDoesNotMatch', `RPLC target ${a.targetObject} belongs to another patient`, a.targetObject);
+      const incoming = facts.entries.find((e) => e.entryUuid === a.sourceObject);
+      if (!incoming) throw new RuleError('XDSRegistryMetadataError', `RPLC source ${a.sourceObject} is not in the submission`);
+      if (old.everVisibleToPatient && incoming.entry.confidentialityCodes.some((c) => c.code === 'INVISIBLE_PATIENT')) {
+        throw new RuleError('SANDBOX_ALREADY_VISIBLE_TO_PATIENT', `the replaced document ${old.uniqueId} was visible to the patient`);
       }
-      // Every other association must join objects of the submission or of the registry.
-      await this.checkReferences(tx, facts.associations.filter((a) => a.associationType !== ASSOCIATION_TYPE.replace), new Set([ss.entryUuid, ...ids]));
+      replaced.set(a.sourceObject, old);
+    }
+    // Every other association must join objects of the submission or of the registry.
+    await this.checkReferences(this.db, facts.associations.filter((a) => a.associationType !== ASSOCIATION_TYPE.replace), new Set([ss.entryUuid, ...ids]));
 
-      const idMap = new Map<string, string>();
-      const assign = (id: string): string => idMap.get(id) ?? (idMap.set(id, isUuid(id) ? id : uuid()), idMap.get(id)!);
-      assign(ss.entryUuid);
-      facts.entries.forEach((e) => assign(e.entryUuid));
-      const objects = storedObjects(request.submitObjects, idMap);
+    const idMap = new Map<string, string>();
+    const assign = (id: string): string => idMap.get(id) ?? (idMap.set(id, isUuid(id) ? id : uuid()), idMap.get(id)!);
+    assign(ss.entryUuid);
+    facts.entries.forEach((e) => assign(e.entryUuid));
+    const objects = storedObjects(request.submitObjects, idMap);
 
-      // One statement per table (multi-row inserts), in the order of the submission.
-      await tx.insert(dmpSandboxSubmissionSets).values({ entryUuid: assign(ss.entryUuid), uniqueId: ss.uniqueId, matricule: ins.matricule, submissionTime: ss.submissionTime, structureId: requester.structureId, metadataXml: objects.get(ss.entryUuid) ?? '' });
-      await tx.insert(dmpSandboxEntries).values(facts.entries.map((e) => {
-        const codes = e.entry.confidentialityCodes.map((c) => c.code);
-        const entryUuid = assign(e.entryUuid);
-        return {
-          entryUuid, logicalId: entryUuid, version: 1, uniqueId: e.entry.uniqueId, patientId: e.entry.patientId, matricule: ins.matricule,
-          status: AVAILABILITY.approved, confidentiality: codes, structureId: requester.structureId, submissionSetUuid: assign(ss.entryUuid),
-          everVisibleToPatient: !codes.includes('INVISIBLE_PATIENT'), isSignature: isSignatureEntry(e.entry), classCode: e.entry.classCode.code,
-          typeCode: e.entry.typeCode.code, creationTime: e.entry.creationTime, serviceStartTime: e.entry.serviceStartTime ?? null, metadataXml: objects.get(e.entryUuid) ?? '',
-        };
-      }));
-      await tx.insert(dmpSandboxDocuments).values(facts.entries.map((e) => ({ uniqueId: e.entry.uniqueId, mimeType: e.entry.mimeType, content: documents.get(e.entryUuid)! })));
-      if (facts.associations.length > 0) {
-        await tx.insert(dmpSandboxAssociations).values(facts.associations.map((a) => {
-          const slots: Record<string, string[]> = a.submissionSetStatus ? { SubmissionSetStatus: [a.submissionSetStatus] } : {};
-          return { entryUuid: uuid(), associationType: a.associationType, sourceObject: idMap.get(a.sourceObject) ?? a.sourceObject, targetObject: idMap.get(a.targetObject) ?? a.targetObject, slots };
-        }));
-      }
-      if (replaced.size > 0) {
-        await tx.update(dmpSandboxEntries).set({ status: AVAILABILITY.deprecated }).where(inArray(dmpSandboxEntries.entryUuid, [...replaced.values()].map((old) => old.entryUuid)));
-      }
-    });
+    // One statement: an insert per table (multi-row, in the order of the submission) and the
+    // replaced entries deprecated, each a data-modifying CTE.
+    const writes: SQLWrapper[] = [];
+    writes.push(this.db.insert(dmpSandboxSubmissionSets).values({ entryUuid: assign(ss.entryUuid), uniqueId: ss.uniqueId, matricule: ins.matricule, submissionTime: ss.submissionTime, structureId: requester.structureId, metadataXml: objects.get(ss.entryUuid) ?? '' }));
+    writes.push(this.db.insert(dmpSandboxEntries).values(facts.entries.map((e) => {
+      const codes = e.entry.confidentialityCodes.map((c) => c.code);
+      const entryUuid = assign(e.entryUuid);
+      return {
+        entryUuid, logicalId: entryUuid, version: 1, uniqueId: e.entry.uniqueId, patientId: e.entry.patientId, matricule: ins.matricule,
+        status: AVAILABILITY.approved, confidentiality: codes, structureId: requester.structureId, submissionSetUuid: assign(ss.entryUuid),
+        everVisibleToPatient: !codes.includes('INVISIBLE_PATIENT'), isSignature: isSignatureEntry(e.entry), classCode: e.entry.classCode.code,
+        typeCode: e.entry.typeCode.code, creationTime: e.entry.creationTime, serviceStartTime: e.entry.serviceStartTime ?? null, metadataXml: objects.get(e.entryUuid) ?? '',
+      };
+    })));
+    writes.push(this.db.insert(dmpSandboxDocuments).values(facts.entries.map((e) => ({ uniqueId: e.entry.uniqueId, mimeType: e.entry.mimeType, content: documents.get(e.entryUuid)! }))));
+    if (facts.associations.length > 0) {
+      writes.push(this.db.insert(dmpSandboxAssociations).values(facts.associations.map((a) => {
+        const slots: Record<string, string[]> = a.submissionSetStatus ? { SubmissionSetStatus: [a.submissionSetStatus] } : {};
+        return { entryUuid: uuid(), associationType: a.associationType, sourceObject: idMap.get(a.sourceObject) ?? a.sourceObject, targetObject: idMap.get(a.targetObject) ?? a.targetObject, slots };
+      })));
+    }
+    if (replaced.size > 0) {
+      writes.push(this.db.update(dmpSandboxEntries).set({ status: AVAILABILITY.deprecated }).where(inArray(dmpSandboxEntries.entryUuid, [...replaced.values()].map((old) => old.entryUuid))));
+    }
+    await writeAll(this.db, writes);
+  }
+
+  /** What the ITI-41 rules need of the registry, in one statement. */
+  private async submissionState(matricule: string, uniqueIds: string[], submissionSetUniqueId: string): Promise<{ patientStatus: PatientState; takenUniqueId: string | null; submissionSetTaken: boolean }> {
+    const p = dmpSandboxPatients;
+    const d = dmpSandboxDocuments;
+    const s = dmpSandboxSubmissionSets;
+    const result = await this.db.execute(sql`select
+      (select ${p.status} from ${p} where ${eq(p.matricule, matricule)}) as patient_status,
+      (select ${d.uniqueId} from ${d} where ${inArray(d.uniqueId, uniqueIds)} limit 1) as taken_unique_id,
+      exists (select 1 from ${s} where ${eq(s.uniqueId, submissionSetUniqueId)}) as submission_set_taken`);
+    const row = (result as unknown as { rows: Array<{ patient_status: PatientState | null; taken_unique_id: string | null; submission_set_taken: boolean }> }).rows[0]!;
+    return { patientStatus: row.patient_status ?? this.options.unknownPatients, takenUniqueId: row.taken_unique_id, submissionSetTaken: row.submission_set_taken };
   }
 
   // ---- ITI-18 ------------------------------------------------------------------------------
@@ -414,6 +430,22 @@ export class Registry {
     return sortEntries(rows).filter((r) => !r.isSignature && !r.confidentiality.includes(hidden))
       .map((r) => ({ uniqueId: r.uniqueId, entryUuid: r.entryUuid, status: r.status, confidentiality: r.confidentiality }));
   }
+}
+
+/** The patient's DMP must exist and, to be fed, be neither closed nor refused. */
+function checkDmpOpen(ins: PatientIns, status: PatientState, forFeeding: boolean): void {
+  if (status === 'absent') throw new RuleError('XDSUnknownPatientId', `no DMP for patient ${ins.matricule}`);
+  if (forFeeding && status === 'closed') throw new RuleError('DMPClosed', 'the DMP is closed');
+  if (forFeeding && status === 'opposed') throw new RuleError('SANDBOX_DMP_OPPOSED', 'the patient opposed the creation of the DMP');
+}
+
+/**
+ * Runs data-modifying statements as one: each a CTE of a single statement, which PostgreSQL
+ * runs to completion whether or not the main query reads it — all of them or none.
+ */
+async function writeAll(executor: Executor, writes: SQLWrapper[]): Promise<void> {
+  const ctes = writes.map((w, i) => sql`${sql.raw(`write_${i}`)} as (${w.getSQL()})`);
+  await executor.execute(sql`with ${sql.join(ctes, sql`, `)} select 1`);
 }
 
 const sortEntries = (rows: EntryRow[]): EntryRow[] => [...rows].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.version - b.version);

@@ -96,6 +96,19 @@ export interface MssanteSandbox {
   close(): Promise<void>;
 }
 
+/**
+ * The start of a raw message up to the empty line that ends its header section, that line
+ * included (the whole message when there is none): all a DSN returning the headers (RET=HDRS)
+ * reads of the original, without decoding a message of several hundred kilobytes for it.
+ * That line is the first `\n\n` or `\n\r\n` (an optional `\r` before it belongs to it).
+ */
+export function headerSection(raw: Buffer): Buffer {
+  const crlf = raw.indexOf('\n\r\n');
+  const lf = (crlf >= 0 ? raw.subarray(0, crlf + 2) : raw).indexOf('\n\n');
+  const at = lf >= 0 ? lf : crlf;
+  return at >= 0 ? raw.subarray(0, Math.min(raw.length, at + 3)) : raw;
+}
+
 const smtpError = (code: number, text: string): Error & { responseCode: number } => Object.assign(new Error(text), { responseCode: code });
 
 export async function startMssanteSandbox(options: MssanteSandboxOptions): Promise<MssanteSandbox> {
@@ -115,7 +128,7 @@ export async function startMssanteSandbox(options: MssanteSandboxOptions): Promi
   async function dsnTo(sender: string, raw: Buffer, envelopeId: string | undefined, recipients: Array<{ address: string; action: DsnAction; status: string; diagnostic?: string }>): Promise<void> {
     const box = directory.find(sender);
     if (!box || box.type === 'PAT' || recipients.length === 0) return;
-    const dsn = buildDsn({ reportingMta: SANDBOX_MTA, from: `mailer-daemon@${SANDBOX_MTA}`, to: sender, original: raw, recipients, ...(envelopeId ? { envelopeId } : {}) });
+    const dsn = buildDsn({ reportingMta: SANDBOX_MTA, from: `mailer-daemon@${SANDBOX_MTA}`, to: sender, original: headerSection(raw), recipients, ...(envelopeId ? { envelopeId } : {}) });
     await store.deliver(box.address, stamp(dsn.raw, '', box.address));
     counters.dsn += 1;
   }
