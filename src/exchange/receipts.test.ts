@@ -38,16 +38,22 @@ beforeAll(async () => {
 });
 afterAll(() => handle.close());
 
-/** A dispatch to one mailbox, sent with `messageId`. */
-async function sentDispatch(source: 'dpi' | 'hl7', messageId: string): Promise<string> {
+/** A pending dispatch of a new outgoing document to one mailbox. */
+async function pendingDispatch(source: 'dpi' | 'hl7', sourceId: string): Promise<string> {
   const outgoing = await recordOutgoing(handle.db, {
-    source, sourceId: messageId, uniqueId: `1.2.3.${heard.length}.${Date.now()}`, setId: '1.2.3', version: 1, code: '11490-0', label: 'Lettre de liaison', title: 'LDL',
-    patient: { birthName: 'TEST', firstGivenName: 'T', birthDate: '2000-01-01' }, cda: '<ClinicalDocument/>',
+    source, sourceId, uniqueId: `1.2.3.${sourceId.length}.${Date.now()}.${Math.floor(Math.random() * 1e6)}`, setId: `1.2.3.${Math.floor(Math.random() * 1e9)}`, version: 1,
+    code: '11490-0', label: 'Lettre de liaison', title: 'LDL', patient: { birthName: 'TEST', firstGivenName: 'T', birthDate: '2000-01-01' }, cda: '<ClinicalDocument/>',
     confidentiality: { maskedToProfessionals: false, invisibleToPatient: false, invisibleToLegalRepresentatives: false },
   });
   const [dispatch] = await recordDispatches(handle.db, outgoing, [{ channel: 'mssante-pro', recipient: 'dr@test.mssante.fr', status: 'pending' }]);
-  await handle.db.update(dispatches).set({ status: 'sent', externalId: messageId, sentAt: new Date() }).where(eq(dispatches.id, dispatch!.id));
   return dispatch!.id;
+}
+
+/** A dispatch to one mailbox, sent with `messageId`. */
+async function sentDispatch(source: 'dpi' | 'hl7', messageId: string): Promise<string> {
+  const id = await pendingDispatch(source, messageId);
+  await handle.db.update(dispatches).set({ status: 'sent', externalId: messageId, sentAt: new Date() }).where(eq(dispatches.id, id));
+  return id;
 }
 
 /** Runs the mail job as the worker does: the handler, then the job's completion with what it left to write. */
@@ -102,43 +108,33 @@ describe('receipts', () => {
   });
 
   it('a DSN for a message whose sender died before recording it delivers the dispatch; the job run again sends nothing', async () => {
-    const outgoing = await recordOutgoing(handle.db, {
-      source: 'dpi', sourceId: 'crash-1', uniqueId: '1.2.3.99.1', setId: '1.2.3.99', version: 1, code: '11490-0', label: 'Lettre de liaison', title: 'LDL',
-      patient: { birthName: 'TEST', firstGivenName: 'T', birthDate: '2000-01-01' }, cda: '<ClinicalDocument/>',
-      confidentiality: { maskedToProfessionals: false, invisibleToPatient: false, invisibleToLegalRepresentatives: false },
-    });
-    const [dispatch] = await recordDispatches(handle.db, outgoing, [{ channel: 'mssante-pro', recipient: 'dr@test.mssante.fr', status: 'pending' }]);
-    const job = { id: 1, queue: 'exchange.mssante', orderingKey: null, payload: { dispatchId: dispatch!.id }, attempts: 1, maxAttempts: 12 };
+    const dispatchId = await pendingDispatch('dpi', 'crash-1');
+    const job = { id: 1, queue: 'exchange.mssante', orderingKey: null, payload: { dispatchId }, attempts: 1, maxAttempts: 12 };
     sent.length = 0;
     // The operator took the message, but the platform dies before hearing so: its attempt never ends.
     sending = () => new Promise<never>(() => undefined);
     void runMailJob(job);
     while (sent.length === 0) await new Promise((r) => setTimeout(r, 5));
-    expect(await stateOf(dispatch!.id)).toMatchObject({ status: 'pending' });
+    expect(await stateOf(dispatchId)).toMatchObject({ status: 'pending' });
     // The operator's DSN names the Message-ID recorded before the sending.
-    expect(await exchange.recordReceipt({ messageId: messageIdOf(dispatch!.id), kind: 'dsn', outcome: 'delivered' })).toBe(true);
-    expect(await stateOf(dispatch!.id)).toMatchObject({ status: 'delivered', history: ['pending', 'delivered'] });
+    expect(await exchange.recordReceipt({ messageId: messageIdOf(dispatchId), kind: 'dsn', outcome: 'delivered' })).toBe(true);
+    expect(await stateOf(dispatchId)).toMatchObject({ status: 'delivered', history: ['pending', 'delivered'] });
     // The job, claimable again once its lease expired, finds nothing to send.
     sending = undefined;
     await runMailJob({ ...job, attempts: 2 });
-    expect(sent).toEqual([dispatch!.id]);
-    const [row] = await handle.db.select().from(dispatches).where(eq(dispatches.id, dispatch!.id));
-    expect(row).toMatchObject({ status: 'delivered', attempts: 1, externalId: messageIdOf(dispatch!.id) });
+    expect(sent).toEqual([dispatchId]);
+    const [row] = await handle.db.select().from(dispatches).where(eq(dispatches.id, dispatchId));
+    expect(row).toMatchObject({ status: 'delivered', attempts: 1, externalId: messageIdOf(dispatchId) });
   });
 
   it('a DSN read before the sending is recorded leaves the dispatch delivered, with its sending time', async () => {
-    const outgoing = await recordOutgoing(handle.db, {
-      source: 'dpi', sourceId: 'race-1', uniqueId: '1.2.3.99.2', setId: '1.2.3.98', version: 1, code: '11490-0', label: 'Lettre de liaison', title: 'LDL',
-      patient: { birthName: 'TEST', firstGivenName: 'T', birthDate: '2000-01-01' }, cda: '<ClinicalDocument/>',
-      confidentiality: { maskedToProfessionals: false, invisibleToPatient: false, invisibleToLegalRepresentatives: false },
-    });
-    const [dispatch] = await recordDispatches(handle.db, outgoing, [{ channel: 'mssante-pro', recipient: 'dr@test.mssante.fr', status: 'pending' }]);
-    sending = () => exchange.recordReceipt({ messageId: messageIdOf(dispatch!.id), kind: 'dsn', outcome: 'delivered' }).then(() => undefined);
-    await runMailJob({ id: 2, queue: 'exchange.mssante', orderingKey: null, payload: { dispatchId: dispatch!.id }, attempts: 1, maxAttempts: 12 });
+    const dispatchId = await pendingDispatch('dpi', 'race-1');
+    sending = () => exchange.recordReceipt({ messageId: messageIdOf(dispatchId), kind: 'dsn', outcome: 'delivered' }).then(() => undefined);
+    await runMailJob({ id: 2, queue: 'exchange.mssante', orderingKey: null, payload: { dispatchId }, attempts: 1, maxAttempts: 12 });
     sending = undefined;
-    const [row] = await handle.db.select().from(dispatches).where(eq(dispatches.id, dispatch!.id));
+    const [row] = await handle.db.select().from(dispatches).where(eq(dispatches.id, dispatchId));
     expect(row).toMatchObject({ status: 'delivered', attempts: 1 });
     expect(row!.sentAt).toBeInstanceOf(Date);
-    expect((await stateOf(dispatch!.id)).history).toEqual(['pending', 'delivered']);
+    expect((await stateOf(dispatchId)).history).toEqual(['pending', 'delivered']);
   });
 });

@@ -170,10 +170,9 @@ export function writeZip(files: ZipInputFile[], mtime: Date): Result<Uint8Array>
   } catch (error) {
     return fail('zip', `cannot allocate ${total} bytes: ${error instanceof Error ? error.message : String(error)}`);
   }
-  let at = 0;
-  for (const e of planned) {
-    at = out.writeUInt32LE(LOCAL_HEADER_SIGNATURE, at);
-    at = out.writeUInt16LE(VERSION_NEEDED, at);
+  /** The fields a local header and its central directory header share, from "version needed" to the name's length. */
+  const writeShared = (e: PlannedEntry, from: number): number => {
+    let at = out.writeUInt16LE(VERSION_NEEDED, from);
     at = out.writeUInt16LE(e.utf8 ? UTF8_FLAG : 0, at);
     at = out.writeUInt16LE(e.method, at);
     at = out.writeUInt16LE(time, at);
@@ -181,7 +180,12 @@ export function writeZip(files: ZipInputFile[], mtime: Date): Result<Uint8Array>
     at = out.writeUInt32LE(e.crc, at);
     at = out.writeUInt32LE(e.data.byteLength, at);
     at = out.writeUInt32LE(e.size, at);
-    at = out.writeUInt16LE(e.name.length, at);
+    return out.writeUInt16LE(e.name.length, at);
+  };
+  let at = 0;
+  for (const e of planned) {
+    at = out.writeUInt32LE(LOCAL_HEADER_SIGNATURE, at);
+    at = writeShared(e, at);
     at = out.writeUInt16LE(0, at); // extra field length
     out.set(e.name, at);
     at += e.name.length;
@@ -192,15 +196,7 @@ export function writeZip(files: ZipInputFile[], mtime: Date): Result<Uint8Array>
   for (const e of planned) {
     at = out.writeUInt32LE(CENTRAL_HEADER_SIGNATURE, at);
     at = out.writeUInt16LE(VERSION_MADE_BY, at);
-    at = out.writeUInt16LE(VERSION_NEEDED, at);
-    at = out.writeUInt16LE(e.utf8 ? UTF8_FLAG : 0, at);
-    at = out.writeUInt16LE(e.method, at);
-    at = out.writeUInt16LE(time, at);
-    at = out.writeUInt16LE(date, at);
-    at = out.writeUInt32LE(e.crc, at);
-    at = out.writeUInt32LE(e.data.byteLength, at);
-    at = out.writeUInt32LE(e.size, at);
-    at = out.writeUInt16LE(e.name.length, at);
+    at = writeShared(e, at);
     at = out.writeUInt16LE(UT_FIELD_SIZE, at); // extra field length
     at = out.writeUInt16LE(0, at); // comment length
     at = out.writeUInt16LE(0, at); // disk number start
