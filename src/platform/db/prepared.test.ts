@@ -30,6 +30,23 @@ describe('prepared statements', () => {
     }
   });
 
+  it.runIf(process.env.TEST_DATABASE_URL)('prepares again a statement whose first preparation failed (in an aborted transaction)', async () => {
+    const client: pg.Client = new PreparingClient({ connectionString: process.env.TEST_DATABASE_URL });
+    await client.connect();
+    try {
+      const text = `select $1::int - ${Math.floor(Math.random() * 1e9)} as n`;
+      await client.query(text, [1]); // first use: not named yet
+      await client.query('begin');
+      await expect(client.query('select 1/0')).rejects.toThrow();
+      await expect(client.query(text, [2])).rejects.toThrow(/aborted/); // named now, but its Parse fails
+      await client.query('rollback');
+      expect((await client.query(text, [3])).rows).toHaveLength(1);
+      expect((await client.query('select name from pg_prepared_statements')).rows).toEqual([{ name: statementName(text) }]);
+    } finally {
+      await client.end();
+    }
+  });
+
   it('is a pg.Client', () => {
     expect(new PreparingClient({})).toBeInstanceOf(pg.Client);
   });
