@@ -275,25 +275,24 @@ export function createExchangeService(deps: ExchangeDeps) {
 
   /**
    * A dispatch's new status with its history event, in one statement (atomic without a
-   * transaction); a source that listens hears of it in the same transaction. With `from`, only
-   * a dispatch still in that status changes; returns whether it changed.
+   * transaction); a source that listens hears of it in the same transaction.
    */
-  async function setStatus(dispatch: Dispatch, outgoing: OutgoingHeader, status: Dispatch['status'], changes: Partial<Dispatch>, detail?: string, receipt?: 'dsn' | 'mdn', from?: Dispatch['status']): Promise<boolean> {
+  async function setStatus(dispatch: Dispatch, outgoing: OutgoingHeader, status: Dispatch['status'], changes: Partial<Dispatch>, detail?: string, receipt?: 'dsn' | 'mdn'): Promise<void> {
     const at = new Date();
-    const update = db.update(dispatches).set({ ...changes, status, updatedAt: at })
-      .where(from ? and(eq(dispatches.id, dispatch.id), eq(dispatches.status, from)) : eq(dispatches.id, dispatch.id)).returning({ id: dispatches.id });
-    const write = async (tx: Executor): Promise<boolean> => ((await tx.execute(sql`
-      with changed as (${update.getSQL()}),
-      logged as (insert into ${dispatchEvents} (dispatch_id, status, detail) select id, ${status}, ${detail ?? null} from changed)
-      select id from changed`)) as unknown as { rows: unknown[] }).rows.length > 0;
+    const update = db.update(dispatches).set({ ...changes, status, updatedAt: at }).where(eq(dispatches.id, dispatch.id)).returning({ id: dispatches.id });
+    const write = (tx: Executor): Promise<unknown> => tx.execute(sql`
+      with changed as (${update.getSQL()})
+      insert into ${dispatchEvents} (dispatch_id, status, detail) select id, ${status}, ${detail ?? null} from changed`);
     const onStatus = deps.sources?.[outgoing.source]?.onStatus;
-    if (!onStatus) return write(db);
-    return db.transaction(async (tx) => {
-      if (!(await write(tx))) return false;
+    if (!onStatus) {
+      await write(db);
+      return;
+    }
+    await db.transaction(async (tx) => {
+      await write(tx);
       await onStatus(tx, {
         dispatch, outgoing, status, at, ...(changes.errorCode ? { errorCode: changes.errorCode } : {}), ...(changes.reason ? { reason: changes.reason } : {}), ...(receipt ? { receipt } : {}),
       });
-      return true;
     });
   }
 
@@ -404,11 +403,14 @@ export function createExchangeService(deps: ExchangeDeps) {
       await setStatus(dispatch, outgoing, 'failed', { reason: failure.message, errorCode: failure.code }, `${failure.code} : ${failure.message}`);
       throw new PermanentJobError(`${failure.code}: ${failure.message}`, { cause: error });
     }
-    if (!deps.sources?.[outgoing.source]?.onStatus) return succeeded(dispatchId, done, result.externalId);
-    const now = new Date();
-    const moved = await setStatus(dispatch, outgoing, done, { ...result, reason: null, errorCode: null, sentAt: now, ...(done === 'delivered' ? { deliveredAt: now } : {}) }, undefined, undefined, 'pending');
-    // A receipt came back first and moved the dispatch forward: only the sending time is missing.
-    if (!moved) await db.update(dispatches).set({ ...result, sentAt: now }).where(eq(dispatches.id, dispatchId));
+    const completion = succeeded(dispatchId, done, result.externalId);
+    const onStatus = deps.sources?.[outgoing.source]?.onStatus;
+    if (!onStatus) return completion;
+    // A listening source hears of the change (not of one a receipt made first) in its transaction.
+    await db.transaction(async (tx) => {
+      const [changed] = ((await tx.execute(sql`with ${completion} select status from changed`)) as unknown as { rows: Array<{ status: string }> }).rows;
+      if (changed?.status === done) await onStatus(tx, { dispatch, outgoing, status: done, at: new Date() });
+    });
   }
 
   return {

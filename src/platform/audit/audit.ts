@@ -16,7 +16,7 @@ export interface AuditEvent {
 }
 
 export async function audit(db: Executor, event: AuditEvent): Promise<void> {
-  await db.insert(auditEvents).values({ ...event, details: event.details ?? {} });
+  await db.execute(auditInsert(event));
 }
 
 /**
