@@ -4,11 +4,13 @@
  * feed workers, HTTP API — and stops it gracefully (in-flight work finishes first).
  */
 import { readFileSync } from 'node:fs';
+import * as workerTasks from './worker-tasks.ts';
+import { createWorkerPool, moduleBeside, type WorkerPool } from './platform/workers/index.ts';
 import { resolve } from 'node:path';
 import { registerDocumentRoutes, registerExchangeRoutes, registerIdentityRoutes, registerOperationsRoutes, registerReceivedRoutes } from './api/index.ts';
 import { createIdentityService, createPamFeedSender, createPamIdentityHandler, ITI30_EVENTS, PAM_FEED_QUEUE, type IdentityService } from './identity/index.ts';
 import {
-  createComposePool, createDocumentService, createPamMovementHandler, createReceivedDocumentService, DOCUMENT_VALIDATED_QUEUE, DOCUMENT_WITHDRAWN_QUEUE, type DocumentService, type ReceivedDocumentService,
+  createDocumentService, createPamMovementHandler, createReceivedDocumentService, DOCUMENT_VALIDATED_QUEUE, DOCUMENT_WITHDRAWN_QUEUE, type DocumentService, type ReceivedDocumentService,
 } from './record/index.ts';
 import {
   createExchangeService, createReceivingService, directoryChannel, dmpChannel, EXCHANGE_QUEUES, mailChannel, RECEIVED_QUEUE,
@@ -128,7 +130,7 @@ function dmpClientFrom(config: Config, pki: TestPki, logger: Logger, sandboxUrl?
   });
 }
 
-function mssanteFrom(config: Config, pki: TestPki, logger: Logger, sandbox?: MssanteSandbox): { client: MssanteClient; receiver: MssanteReceiver } {
+function mssanteFrom(config: Config, pki: TestPki, logger: Logger, workers: WorkerPool<typeof workerTasks>, sandbox?: MssanteSandbox): { client: MssanteClient; receiver: MssanteReceiver } {
   const tls = tlsFrom(config.mssante.tls, { ...pki.clients.establishment, ca: pki.ca.cert });
   const { mssante, establishment } = config;
   const client = createMssanteClient({
@@ -141,6 +143,7 @@ function mssanteFrom(config: Config, pki: TestPki, logger: Logger, sandbox?: Mss
       sourceId: config.dmp.sourceId, application: { name: config.dmp.software.name, version: config.dmp.software.version },
       contentTypeCode: { ...config.dmp.contentType, codingScheme: '1.2.250.1.213.2.2' },
     },
+    write: (sending, sender) => workers.run('writeDocumentMessages', sending, sender),
     logger,
   });
   const receiver = createMssanteReceiver({
@@ -179,7 +182,10 @@ export async function startApp({ config, logger, ...options }: StartOptions): Pr
     stops.push(async () => annuaire.close());
     const dmp = dmpClientFrom(config, pki, logger, sandboxes?.dmp.url);
     stops.push(async () => dmp.close());
-    const mssante = mssanteFrom(config, pki, logger, sandboxes?.mssante);
+    // Worker threads for the CPU work of the document flow (worker-tasks.ts).
+    const threads = createWorkerPool({ tasks: moduleBeside(import.meta.url, 'worker-tasks'), local: workerTasks, size: config.documents.composeWorkers, name: 'passerelle-compose' });
+    stops.push(threads.close);
+    const mssante = mssanteFrom(config, pki, logger, threads, sandboxes?.mssante);
     stops.push(async () => mssante.client.close());
 
     // Outbox workers (started below, once every handler exists): PAM feed, document routing, channels.
@@ -193,9 +199,7 @@ export async function startApp({ config, logger, ...options }: StartOptions): Pr
       onPublished: wake,
     });
     const identities = identityServiceFor(database.db);
-    const compose = createComposePool(config.documents.composeWorkers);
-    stops.push(compose.close);
-    const documents = createDocumentService({ db: database.db, identities, establishment: config.establishment, compose });
+    const documents = createDocumentService({ db: database.db, identities, establishment: config.establishment, compose: (input) => threads.run('composeExitDocument', input) });
     const received = createReceivedDocumentService({ db: database.db, identities });
     const exchange = createExchangeService({
       db: database.db, documents,

@@ -48,7 +48,7 @@ export const configSchema = z.object({
     address: z.string().optional(),
   }).prefault({}),
   documents: z.object({
-    /** Worker threads composing exit documents (PDF/A + CDA) off the main thread; 0: on it. */
+    /** Worker threads composing exit documents (PDF/A + CDA) and MSSanté messages (XDM + MIME) off the main thread; 0: on it. */
     composeWorkers: z.coerce.number().int().min(0).max(16).default(1),
   }).prefault({}),
   sandbox: z.object({

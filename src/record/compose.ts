@@ -46,6 +46,12 @@ export interface ExitDocument {
   header: CdaHeader;
 }
 
+/** What validation keeps of a composed document. */
+export type ComposedDocument = Pick<ExitDocument, 'pdf' | 'cda' | 'header'>;
+
+/** Composes exit documents: `composeExitDocument` here, or the same on a worker thread (app.ts). */
+export type Composer = (input: ExitDocumentInput) => Promise<Result<ComposedDocument>>;
+
 /** A new OID from a random UUID (ITU-T X.667: 2.25.<UUID as an integer>), as XDS uniqueIds must be OIDs. */
 export const newDocumentOid = (): string => `2.25.${BigInt(`0x${randomUUID().replace(/-/g, '')}`).toString()}`;
 

@@ -16,8 +16,7 @@ import { writeAndEnqueue } from '../platform/jobs/index.ts';
 import { DomainError } from '../platform/errors.ts';
 import type { Config } from '../platform/config.ts';
 import type { Database } from '../platform/db/index.ts';
-import { composeExitDocument, newDocumentOid, type Professional } from './compose.ts';
-import type { ComposePool } from './compose-pool.ts';
+import { composeExitDocument, newDocumentOid, type Composer, type Professional } from './compose.ts';
 import {
   DEFAULT_DISTRIBUTION, DOCUMENT_VALIDATED_QUEUE, DOCUMENT_WITHDRAWN_QUEUE, type Distribution, type DocumentValidatedEvent, type DocumentWithdrawnEvent,
 } from './distribution.ts';
@@ -92,7 +91,7 @@ export interface ValidatedDocument {
 
 const distributionOf = (base: Distribution, changes: Partial<Distribution> | undefined): Distribution => ({ ...base, ...(changes ?? {}) });
 
-export function createDocumentService(deps: { db: Database; identities: IdentityService; establishment: Config['establishment']; compose?: ComposePool }) {
+export function createDocumentService(deps: { db: Database; identities: IdentityService; establishment: Config['establishment']; compose?: Composer }) {
   const { db } = deps;
 
   /** `load`'s statement, built once. */
@@ -153,7 +152,7 @@ export function createDocumentService(deps: { db: Database; identities: Identity
       const patient = await deps.identities.get(row.identityId, actor);
       const [stay] = row.stayId ? await db.select().from(stays).where(eq(stays.id, row.stayId)) : [];
       const previous = row.replacesId ? await load(row.replacesId) : undefined;
-      const composed = await (deps.compose?.compose ?? composeExitDocument)({
+      const composed = await (deps.compose ?? composeExitDocument)({
         type: row.type as DocumentTypeKey, title: row.title, sections: row.sections, patient,
         ...(stay?.admitAt ? { stay: { start: stay.admitAt, ...(stay.dischargeAt ? { end: stay.dischargeAt } : {}) } } : {}),
         author: row.author, legalAuthenticator, establishment: deps.establishment,

@@ -1,6 +1,5 @@
 /** The patient record (DPI): stays and exit documents. */
-export { composeExitDocument, newDocumentOid, type ExitDocument, type ExitDocumentInput, type Professional } from './compose.ts';
-export { createComposePool, type ComposePool, type ComposedDocument } from './compose-pool.ts';
+export { composeExitDocument, newDocumentOid, type ComposedDocument, type Composer, type ExitDocument, type ExitDocumentInput, type Professional } from './compose.ts';
 export { createDocumentService, DocumentError, type DocumentService, type DocumentView, type NewDocument, type ValidatedDocument } from './documents.ts';
 export {
   CORRESPONDENT_ROLES, DEFAULT_DISTRIBUTION, DISTRIBUTION_CHANNELS, DOCUMENT_VALIDATED_QUEUE, DOCUMENT_WITHDRAWN_QUEUE,

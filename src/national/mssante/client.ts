@@ -15,10 +15,9 @@ import nodemailer from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type { Logger } from '../../platform/logging.ts';
 import { AUTO_REPLY_TEST_ADDRESS } from './addresses.ts';
-import { MssanteError } from './errors.ts';
+import { MssanteError, type MssanteErrorCode } from './errors.ts';
 import { xMssHeaders } from './headers.ts';
-import { composeDocumentMessages, messageIdFor, type ComposedMessage, type DocumentSending, type SenderIdentity } from './message.ts';
-import { encodeHeaderText, mailbox, rfc5322Date, writeMultipart } from './mime.ts';
+import { messageIdFor, writeDocumentMessages, type ComposedMessage, type DocumentSending, type SenderIdentity, type WrittenMessage } from './message.ts';
 
 export interface MssanteSmtpOptions {
   host: string;
@@ -37,6 +36,11 @@ export interface MssanteClientOptions {
   smtp: MssanteSmtpOptions;
   sender: SenderIdentity;
   logger?: Logger;
+  /**
+   * Writes the messages of a sending: `writeDocumentMessages` on this thread by default; the
+   * platform runs it on its worker threads (app.ts), the bytes then arriving as a Uint8Array.
+   */
+  write?: (sending: DocumentSending, sender: SenderIdentity) => Promise<WrittenMessage[]>;
 }
 
 export interface RecipientRefusal {
@@ -79,24 +83,6 @@ function toError(error: unknown): MssanteError {
   return new MssanteError('transport', undefined, options);
 }
 
-/** The RFC 5322 message of a composed document message: its text, then its attachments, base64. */
-export function writeDocumentMessage(m: ComposedMessage): Buffer {
-  return writeMultipart({
-    From: mailbox(m.from.address, m.from.name),
-    To: m.to.join(', '),
-    Subject: encodeHeaderText(m.subject),
-    Date: rfc5322Date(m.date),
-    'Message-ID': m.messageId,
-    ...m.headers,
-  }, 'mixed', {}, [
-    { contentType: 'text/plain; charset=utf-8', body: Buffer.from(m.text, 'utf8') },
-    ...m.attachments.map((a) => ({
-      contentType: `${a.contentType}; name="${a.filename}"`,
-      headers: { 'Content-Disposition': `attachment; filename="${a.filename}"` },
-      body: a.content,
-    })),
-  ]);
-}
 
 export function createMssanteClient(options: MssanteClientOptions): MssanteClient {
   const { smtp, sender } = options;
@@ -120,6 +106,17 @@ export function createMssanteClient(options: MssanteClientOptions): MssanteClien
     name: sender.address.slice(sender.address.lastIndexOf('@') + 1),
   };
   const transport = nodemailer.createTransport(transportOptions);
+  /** A refusal thrown on a worker thread arrives as a plain Error with the same code: an MssanteError again. */
+  const write = async (sending: DocumentSending, identity: SenderIdentity): Promise<WrittenMessage[]> => {
+    try {
+      return await (options.write ?? writeDocumentMessages)(sending, identity);
+    } catch (error) {
+      if (error instanceof MssanteError) throw error;
+      const e = error as { mssanteCode?: MssanteErrorCode; message?: string; details?: Record<string, unknown> };
+      if (e.mssanteCode) throw new MssanteError(e.mssanteCode, e.message, { details: e.details ?? {} });
+      throw error;
+    }
+  };
 
   async function deliver(mail: Parameters<typeof transport.sendMail>[0], audience: SentMessage['audience'], messageId: string, envelopeId: string, documentIds: string[]): Promise<SentMessage> {
     const started = Date.now();
@@ -148,12 +145,12 @@ export function createMssanteClient(options: MssanteClientOptions): MssanteClien
   return {
     messageIdOf: (messageKey) => messageIdFor(messageKey, sender.address),
     async sendDocuments(sending) {
-      const messages = await composeDocumentMessages(sending, sender);
+      const messages = await write(sending, sender);
       const out: SentMessage[] = [];
       for (const m of messages) {
         out.push(await deliver({
           envelope: { from: sender.address, to: m.to },
-          raw: writeDocumentMessage(m),
+          raw: Buffer.from(m.raw.buffer, m.raw.byteOffset, m.raw.byteLength),
           dsn: dsn(m.envelopeId),
         } as Parameters<typeof transport.sendMail>[0], m.audience, m.messageId, m.envelopeId, m.documentIds));
       }

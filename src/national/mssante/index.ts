@@ -23,7 +23,7 @@ export { createMssanteClient } from './client.ts';
 export type { MssanteClient, MssanteClientOptions, MssanteSmtpOptions, RecipientRefusal, SentMessage } from './client.ts';
 export { MssanteError } from './errors.ts';
 export type { MssanteErrorCode, MssanteErrorOptions } from './errors.ts';
-export { composeDocumentMessages } from './message.ts';
+export { composeDocumentMessages, writeDocumentMessages, type WrittenMessage } from './message.ts';
 export type { ComposedAttachment, ComposedMessage, DocumentSending, DocumentToSend, SenderIdentity } from './message.ts';
 export { checkRecipients } from './recipients.ts';
 export type { CheckedRecipients, RecipientCheck, RecipientChoice, SendingVisibility } from './recipients.ts';

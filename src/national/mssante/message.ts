@@ -15,6 +15,7 @@ import type { SubmissionSetInput, XdsAuthor, XdsCode } from '../../formats/xds/i
 import { buildXdmArchive, XDM_ATTACHMENT_NAME, xdmDocumentFromCda, type XdmDocument } from '../../formats/xdm/index.ts';
 import { MssanteError } from './errors.ts';
 import { xdmSubject, xMssHeaders } from './headers.ts';
+import { encodeHeaderText, mailbox, rfc5322Date, writeMultipart } from './mime.ts';
 import { checkRecipients, type RecipientChoice } from './recipients.ts';
 
 export interface SenderIdentity {
@@ -172,4 +173,36 @@ export async function composeDocumentMessages(sending: DocumentSending, sender: 
     });
   }
   return out;
+}
+
+/** The RFC 5322 message of a composed document message: its text, then its attachments, base64. */
+export function writeDocumentMessage(m: ComposedMessage): Buffer {
+  return writeMultipart({
+    From: mailbox(m.from.address, m.from.name),
+    To: m.to.join(', '),
+    Subject: encodeHeaderText(m.subject),
+    Date: rfc5322Date(m.date),
+    'Message-ID': m.messageId,
+    ...m.headers,
+  }, 'mixed', {}, [
+    { contentType: 'text/plain; charset=utf-8', body: Buffer.from(m.text, 'utf8') },
+    ...m.attachments.map((a) => ({
+      contentType: `${a.contentType}; name="${a.filename}"`,
+      headers: { 'Content-Disposition': `attachment; filename="${a.filename}"` },
+      body: a.content,
+    })),
+  ]);
+}
+
+/** A document message ready to send: what its envelope and its tracking need, and its bytes. */
+export interface WrittenMessage extends Pick<ComposedMessage, 'audience' | 'to' | 'messageId' | 'envelopeId' | 'documentIds'> {
+  /** The RFC 5322 message. */
+  raw: Uint8Array;
+}
+
+/** The messages of one sending, composed and written (pure CPU work: the platform runs it on a worker thread). */
+export async function writeDocumentMessages(sending: DocumentSending, sender: SenderIdentity): Promise<WrittenMessage[]> {
+  return (await composeDocumentMessages(sending, sender)).map((m) => ({
+    audience: m.audience, to: m.to, messageId: m.messageId, envelopeId: m.envelopeId, documentIds: m.documentIds, raw: writeDocumentMessage(m),
+  }));
 }
