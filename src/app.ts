@@ -115,7 +115,7 @@ function annuaireClientFrom(config: Config, pki: TestPki, logger: Logger, sandbo
   });
 }
 
-function dmpClientFrom(config: Config, pki: TestPki, logger: Logger, sandboxUrl?: string): DmpClient {
+function dmpClientFrom(config: Config, pki: TestPki, logger: Logger, workers: WorkerPool<typeof workerTasks>, sandboxUrl?: string): DmpClient {
   return createDmpClient({
     endpoint: config.dmp.endpoint ?? sandboxUrl ?? `https://127.0.0.1:${config.sandbox.dmpPort}`,
     tls: tlsFrom(config.dmp.tls, { ...pki.clients.establishment, ca: pki.ca.cert }),
@@ -126,6 +126,7 @@ function dmpClientFrom(config: Config, pki: TestPki, logger: Logger, sandboxUrl?
     software: config.dmp.software,
     sourceId: config.dmp.sourceId,
     timeoutMs: config.dmp.timeoutMs,
+    buildBody: (input) => workers.run('buildIti41Body', input),
     logger,
   });
 }
@@ -180,11 +181,11 @@ export async function startApp({ config, logger, ...options }: StartOptions): Pr
     stops.push(async () => insi.close());
     const annuaire = annuaireClientFrom(config, pki, logger, sandboxes?.annuaire.url);
     stops.push(async () => annuaire.close());
-    const dmp = dmpClientFrom(config, pki, logger, sandboxes?.dmp.url);
-    stops.push(async () => dmp.close());
     // Worker threads for the CPU work of the document flow (worker-tasks.ts).
     const threads = createWorkerPool({ tasks: moduleBeside(import.meta.url, 'worker-tasks'), local: workerTasks, size: config.documents.composeWorkers, name: 'passerelle-compose' });
     stops.push(threads.close);
+    const dmp = dmpClientFrom(config, pki, logger, threads, sandboxes?.dmp.url);
+    stops.push(async () => dmp.close());
     const mssante = mssanteFrom(config, pki, logger, threads, sandboxes?.mssante);
     stops.push(async () => mssante.client.close());
 

@@ -3,9 +3,14 @@
  * worker is what it gives on the calling thread, refusals keep their code, and a task that
  * throws does not stop the pool.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Identity } from './identity/index.ts';
+import { AUTHOR, CONTENT_TYPE, cda } from './national/dmp/test-support.ts';
 import { createMssanteClient, MssanteError, readReceivedMessage } from './national/mssante/index.ts';
+import { ensureTestPki } from './platform/pki/index.ts';
 import { createWorkerPool, moduleBeside } from './platform/workers/index.ts';
 import { PRODUCED_DOCUMENT_TYPE_KEYS as TYPES } from './formats/cda/index.ts';
 import { composeExitDocument } from './record/index.ts';
@@ -70,5 +75,27 @@ describe('MSSanté messages written on worker threads', () => {
     client.close();
     expect(refused).toBeInstanceOf(MssanteError);
     expect(refused).toMatchObject({ mssanteCode: 'invalid_sending', retryable: false });
+  });
+});
+
+describe('ITI-41 bodies built on worker threads', () => {
+  it('are byte for byte the body and attachments the calling thread builds (the XAdES signature included)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'passerelle-workers-'));
+    try {
+      const pki = await ensureTestPki(dir);
+      const document = cda();
+      const input = {
+        submissionSet: { uniqueId: '1.2.250.1.999.5.1', sourceId: '1.2.250.1.999.1', submissionTime: '20261130120000', contentTypeCode: CONTENT_TYPE, author: AUTHOR },
+        documents: [document],
+        signature: { uniqueId: '1.2.250.1.999.5.2', signer: pki.signing.establishment, signingTime: new Date('2026-11-30T12:00:00Z') },
+      };
+      const [onWorker, here] = await Promise.all([pool.run('buildIti41Body', input), tasks.buildIti41Body(input)]);
+      if (!onWorker.ok || !here.ok) throw new Error('not built');
+      expect(onWorker.value.body).toBe(here.value.body);
+      expect(onWorker.value.attachments.map((a) => [a.contentId, Buffer.from(a.bytes).toString('base64')]))
+        .toEqual(here.value.attachments.map((a) => [a.contentId, Buffer.from(a.bytes).toString('base64')]));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -4,6 +4,7 @@
  * MLLP listener and the outbox.
  * - `composeExitDocument`: an exit document's PDF/A and CDA at validation (record), without
  *   the CDA model, which validation does not keep;
+ * - `buildIti41Body`: an ITI-41 request's metadata and its signed XAdES document (national/dmp);
  * - `writeDocumentMessages`: the MSSanté messages of a sending, XDM archive and MIME
  *   (national/mssante).
  */
@@ -17,4 +18,5 @@ export async function composeExitDocument(input: ExitDocumentInput): Promise<Res
   return ok({ pdf, cda, header });
 }
 
+export { buildIti41Body } from './national/dmp/index.ts';
 export { writeDocumentMessages } from './national/mssante/index.ts';

@@ -48,7 +48,7 @@ export const configSchema = z.object({
     address: z.string().optional(),
   }).prefault({}),
   documents: z.object({
-    /** Worker threads composing exit documents (PDF/A + CDA) and MSSanté messages (XDM + MIME) off the main thread; 0: on it. */
+    /** Worker threads for exit documents (PDF/A + CDA), ITI-41 bodies and MSSanté messages, off the main thread; 0: on it. */
     composeWorkers: z.coerce.number().int().min(0).max(16).default(1),
   }).prefault({}),
   sandbox: z.object({

@@ -16,7 +16,7 @@ import type { DocumentEntry, VisibilityFlag, XdsAuthor, XdsCode } from '../../fo
 import { createHttpsClient, HttpTimeoutError } from '../../platform/http/client.ts';
 import type { Logger } from '../../platform/logging.ts';
 import { DMP_ERROR_MESSAGES, DmpError } from './errors.ts';
-import { buildIti41Body } from './iti41.ts';
+import { buildIti41Body, type Iti41Input } from './iti41.ts';
 import { buildStoredQuery, readQueryResponse, STORED_QUERY, type FoundAssociation, type FoundDocument, type FoundSubmissionSet } from './iti18.ts';
 import { buildRetrieveRequest, readRetrieveResponse } from './iti43.ts';
 import { buildStatusUpdate, buildVisibilityUpdate } from './iti57.ts';
@@ -46,6 +46,11 @@ export interface DmpClientOptions {
   timeoutMs?: number;
   /** New OIDs for submission sets and signature documents. Default `2.25.<UUID as integer>`. */
   newOid?: () => string;
+  /**
+   * Builds an ITI-41 body (metadata and the signed XAdES document): `buildIti41Body` on this
+   * thread by default; the platform runs it on its worker threads (app.ts).
+   */
+  buildBody?: (input: Iti41Input) => Promise<ReturnType<typeof buildIti41Body>>;
   logger?: Logger;
 }
 
@@ -123,6 +128,7 @@ export function createDmpClient(options: DmpClientOptions): DmpClient {
   if (base.protocol !== 'https:') throw new Error(`DMP endpoint must be https, got ${base.protocol}`);
   const timeoutMs = options.timeoutMs ?? 30_000;
   const newOid = options.newOid ?? uuidOid;
+  const buildBody = options.buildBody ?? (async (input: Iti41Input) => buildIti41Body(input));
   const defaultActor = options.actor ?? automatonActor(options.structure, options.software);
   const http = createHttpsClient({ tls: options.tls, timeoutMs });
   const log = options.logger;
@@ -242,7 +248,7 @@ export function createDmpClient(options: DmpClientOptions): DmpClient {
     if (!first) throw new DmpError('invalid_request', 'Aucun document à publier.');
     const signatureUniqueId = newOid();
     const ss = { uniqueId: newOid(), sourceId: options.sourceId, submissionTime: dtmNow(), contentTypeCode: input.contentTypeCode, author: input.author, ...(input.title ? { title: input.title } : {}) };
-    const built = buildIti41Body({
+    const built = await buildBody({
       submissionSet: ss,
       documents: input.documents.map((d, i) => ({ entry: d.entry, bytes: d.bytes, ...(i === 0 && replaces ? { replacesEntryUuid: replaces } : {}) })),
       signature: { uniqueId: signatureUniqueId, signer: options.signing },

@@ -21,6 +21,7 @@ export { STORED_QUERY } from './iti18.ts';
 export { SANDBOX_FAULT_NS, SANDBOX_REPOSITORY_ID, startDmpSandbox } from './sandbox.ts';
 export type { DmpSandbox, DmpSandboxOptions } from './sandbox.ts';
 export type { PatientRow as DmpSandboxPatient, PatientState as DmpSandboxPatientState } from './registry.ts';
+export { buildIti41Body, type Iti41Input } from './iti41.ts';
 export { TD02_SANDBOX_NS } from './td02.ts';
 export type { DmpAuthorization, DmpStatus, Td02Answer } from './td02.ts';
 export { buildVihf, verifyVihf, VIHF_ATTRIBUTE } from './vihf.ts';
