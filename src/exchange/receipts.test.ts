@@ -3,14 +3,17 @@
  * Message-ID is ignored, and a dispatch of a listening source (an HL7 sender) hears of its change.
  * The Message-ID is recorded before the message is sent: a DSN for a message whose sender died
  * before recording the sending moves its dispatch forward, and the job run again sends nothing.
+ * A receipt read from the mailbox is applied and stored in one statement, once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asc, eq } from 'drizzle-orm';
 import { openTestDatabase } from '../../test/support/database.ts';
 import type { DatabaseHandle } from '../platform/db/index.ts';
-import { complete, type Job } from '../platform/jobs/index.ts';
+import { buildDsn } from '../national/mssante/index.ts';
+import { complete, queueStats, type Job } from '../platform/jobs/index.ts';
+import { createReceivingService, messageIdOfRaw } from './receiving.ts';
 import { createExchangeService, recordDispatches, recordOutgoing, type DispatchStatusChange, type ExchangeService } from './service.ts';
-import { dispatchEvents, dispatches } from './tables.ts';
+import { dispatchEvents, dispatches, receivedMessages } from './tables.ts';
 
 let handle: DatabaseHandle;
 let exchange: ExchangeService;
@@ -136,5 +139,37 @@ describe('receipts', () => {
     expect(row).toMatchObject({ status: 'delivered', attempts: 1 });
     expect(row!.sentAt).toBeInstanceOf(Date);
     expect((await stateOf(dispatchId)).history).toEqual(['pending', 'delivered']);
+  });
+});
+
+describe('a receipt read from the mailbox', () => {
+  const dsnFor = (messageId: string) => buildDsn({
+    reportingMta: 'mta.operateur.mssante.fr', from: 'mailer-daemon@operateur.mssante.fr', to: 'passerelle@ch.test',
+    original: Buffer.from(`Message-ID: ${messageId}\r\nSubject: XDM/1.0/DDM+LDL\r\n\r\ncorps\r\n`),
+    recipients: [{ address: 'dr@test.mssante.fr', action: 'delivered', status: '2.0.0' }],
+  });
+  const receiving = () => createReceivingService({
+    db: handle.db, mailbox: 'passerelle@ch.test', exchange,
+    received: {} as never, mail: { sendRaw: async () => { throw new Error('not used'); } },
+  });
+  const storedAs = (raw: Buffer) => handle.db.select({ status: receivedMessages.status, kind: receivedMessages.kind, detail: receivedMessages.detail })
+    .from(receivedMessages).where(eq(receivedMessages.messageId, messageIdOfRaw(raw)));
+
+  it('moves its dispatch and is stored as processed, without a job; read again, it is stored once and changes nothing', async () => {
+    const id = await sentDispatch('dpi', '<r1@ch.test>');
+    const dsn = dsnFor('<r1@ch.test>');
+    const message = { raw: dsn.raw, uid: 9, uidValidity: '1', mailbox: 'INBOX', key: 'INBOX/1/9' };
+    const jobsBefore = (await queueStats(handle.db, 'exchange.received'))[0]?.pending ?? 0;
+    await receiving().store(message);
+    await receiving().store(message);
+    expect(await stateOf(id)).toMatchObject({ status: 'delivered', history: ['pending', 'delivered'] });
+    expect(await storedAs(dsn.raw)).toEqual([{ status: 'processed', kind: 'dsn', detail: '1 accusé(s) rattaché(s)' }]);
+    expect((await queueStats(handle.db, 'exchange.received'))[0]?.pending ?? 0).toBe(jobsBefore); // no job for a receipt
+  });
+
+  it('for a message we never sent, is stored for review', async () => {
+    const dsn = dsnFor('<never-sent@ch.test>');
+    await receiving().store({ raw: dsn.raw, uid: 10, uidValidity: '1', mailbox: 'INBOX', key: 'INBOX/1/10' });
+    expect(await storedAs(dsn.raw)).toEqual([{ status: 'review', kind: 'dsn', detail: 'accusé pour un message inconnu' }]);
   });
 });

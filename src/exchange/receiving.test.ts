@@ -5,10 +5,10 @@
  * Message-ID.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { count, eq } from 'drizzle-orm';
+import { count } from 'drizzle-orm';
 import { openTestDatabase } from '../../test/support/database.ts';
 import { testDocument } from '../../test/support/mssante-documents.ts';
-import { buildDsn, composeDocumentMessages } from '../national/mssante/index.ts';
+import { composeDocumentMessages } from '../national/mssante/index.ts';
 import type { DatabaseHandle } from '../platform/db/index.ts';
 import { queueStats } from '../platform/jobs/index.ts';
 import { createReceivingService, messageIdOfRaw } from './receiving.ts';
@@ -52,27 +52,5 @@ describe('a message sent again is recognised', () => {
     expect(stored!.n).toBe(1);
     expect((await queueStats(handle.db, 'exchange.received'))[0]!.pending).toBe(1);
     expect(messageIdOfRaw(Buffer.from('Subject: no id\r\n\r\nx'))).toMatch(/^sha256:[0-9a-f]{64}$/);
-  });
-
-  it('a receipt is applied when it is read and stored with its outcome; read again, it is applied again harmlessly and stored once', async () => {
-    const applied: string[] = [];
-    const receiving = createReceivingService({
-      db: handle.db, mailbox: 'passerelle@ch-test.mssante.fr',
-      received: {} as never, mail: { sendRaw: async () => { throw new Error('not used'); } },
-      exchange: { recordReceipt: async (r) => { applied.push(`${r.messageId} ${r.outcome}`); return true; } },
-    });
-    const dsn = buildDsn({
-      reportingMta: 'mta.operateur.mssante.fr', from: 'mailer-daemon@operateur.mssante.fr', to: 'passerelle@ch-test.mssante.fr',
-      original: Buffer.from('Message-ID: <dispatch-77@ch-test.mssante.fr>\r\nSubject: XDM/1.0/DDM+LDL\r\n\r\ncorps\r\n'),
-      recipients: [{ address: 'adam.hoda@test-ci-sis.mssante.fr', action: 'delivered', status: '2.0.0' }],
-    });
-    const message = { raw: dsn.raw, uid: 9, uidValidity: '1', mailbox: 'INBOX', key: 'INBOX/1/9' };
-    const jobsBefore = (await queueStats(handle.db, 'exchange.received'))[0]?.pending ?? 0;
-    await receiving.store(message);
-    await receiving.store(message);
-    expect(applied).toEqual(['<dispatch-77@ch-test.mssante.fr> delivered', '<dispatch-77@ch-test.mssante.fr> delivered']);
-    const rows = await handle.db.select({ status: receivedMessages.status, kind: receivedMessages.kind }).from(receivedMessages).where(eq(receivedMessages.messageId, messageIdOfRaw(dsn.raw)));
-    expect(rows).toEqual([{ status: 'processed', kind: 'dsn' }]);
-    expect((await queueStats(handle.db, 'exchange.received'))[0]?.pending ?? 0).toBe(jobsBefore); // no job for a receipt
   });
 });

@@ -20,7 +20,7 @@ import {
 import type { ReceivedDocumentService } from '../record/index.ts';
 import type { Database } from '../platform/db/index.ts';
 import { PermanentJobError, writeAndEnqueue, type Job } from '../platform/jobs/index.ts';
-import { PFI_ACTOR, type ExchangeService } from './service.ts';
+import { PFI_ACTOR, RECEIPT_UNKNOWN, receiptsAttached, type ExchangeService, type Receipt } from './service.ts';
 import { receivedMessages } from './tables.ts';
 
 export const RECEIVED_QUEUE = 'exchange.received';
@@ -57,38 +57,50 @@ export function createReceivingService(deps: ReceivingDeps) {
     await db.update(receivedMessages).set({ status, kind, detail, processedAt: new Date() }).where(eq(receivedMessages.id, id));
   }
 
+  /** What a DSN or MDN says about a message we sent; undefined when it says nothing we track. */
+  function receiptOf(event: ReceiptEvent): Receipt | undefined {
+    const original = originalOf(event, deps.mailbox);
+    if (!original) return undefined;
+    const outcome = event.kind === 'dsn'
+      ? (event.action === 'delivered' || event.action === 'relayed' || event.action === 'expanded' ? 'delivered' : event.action === 'failed' ? 'failed' : undefined)
+      : (event.success ? 'read' : 'failed');
+    if (!outcome) return undefined;
+    const detail = event.kind === 'dsn'
+      ? `DSN ${event.action} ${event.status}${event.diagnostic ? ` : ${event.diagnostic}` : ''}`
+      : `MDN ${event.disposition}`;
+    const code = event.kind === 'dsn' ? event.status : event.error?.code;
+    return { messageId: original, kind: event.kind, outcome, detail, ...(code ? { code } : {}) };
+  }
+
   /** Moves the dispatches the receipts refer to; what the message's row then says. */
   async function applyReceipts(receipts: ReceiptEvent[]): Promise<{ status: 'processed' | 'review'; kind: string; detail: string }> {
     let known = 0;
     for (const event of receipts) {
-      const original = originalOf(event, deps.mailbox);
-      if (!original) continue;
-      const outcome = event.kind === 'dsn'
-        ? (event.action === 'delivered' || event.action === 'relayed' || event.action === 'expanded' ? 'delivered' : event.action === 'failed' ? 'failed' : undefined)
-        : (event.success ? 'read' : 'failed');
-      if (!outcome) continue;
-      const detail = event.kind === 'dsn'
-        ? `DSN ${event.action} ${event.status}${event.diagnostic ? ` : ${event.diagnostic}` : ''}`
-        : `MDN ${event.disposition}`;
-      const code = event.kind === 'dsn' ? event.status : event.error?.code;
-      if (await deps.exchange.recordReceipt({ messageId: original, kind: event.kind, outcome, detail, ...(code ? { code } : {}) })) known++;
+      const receipt = receiptOf(event);
+      if (receipt && await deps.exchange.recordReceipt(receipt)) known++;
     }
     return known > 0
-      ? { status: 'processed', kind: receipts[0]!.kind, detail: `${known} accusé(s) rattaché(s)` }
-      : { status: 'review', kind: receipts[0]!.kind, detail: 'accusé pour un message inconnu' };
+      ? { status: 'processed', kind: receipts[0]!.kind, detail: receiptsAttached(known) }
+      : { status: 'review', kind: receipts[0]!.kind, detail: RECEIPT_UNKNOWN };
   }
 
   return {
     /**
-     * Stores a message read from the mailbox (idempotent). A receipt is applied at once, then
-     * stored with its outcome: applying it again (a crash in between, the message read twice)
-     * changes nothing. Anything else is stored with its processing job.
+     * Stores a message read from the mailbox (idempotent). A receipt is applied and stored with
+     * its outcome by one statement (a message with several receipts: applied one by one, then
+     * stored); applying it again (the message read twice) changes nothing. Anything else is stored with its processing job.
      */
     async store(message: IncomingRawMessage): Promise<void> {
       const messageId = messageIdOfRaw(message.raw);
       // Receipts are read by the light MIME reader: the full one is for document messages.
       const receipts = readReceipts(message.raw);
       if (receipts.length > 0) {
+        // The usual receipt (one DSN or MDN) is applied and stored by one statement.
+        const single = receipts.length === 1 ? receiptOf(receipts[0]!) : undefined;
+        if (single) {
+          await deps.exchange.recordReceipt(single, { mailbox: message.mailbox, messageId, raw: message.raw });
+          return;
+        }
         const outcome = await applyReceipts(receipts);
         await db.insert(receivedMessages).values({ mailbox: message.mailbox, messageId, raw: message.raw, ...outcome, processedAt: new Date() }).onConflictDoNothing();
         return;

@@ -40,7 +40,7 @@ import type { Database, Executor } from '../platform/db/index.ts';
 import { DomainError } from '../platform/errors.ts';
 import { enqueueAll, jobsInsert, NOTIFY_CHANNEL, PermanentJobError, type EnqueueOptions, type Job, type JobCompletion } from '../platform/jobs/index.ts';
 import { planDispatches, type Channel, type PlannedDispatch } from './routing.ts';
-import { dispatchEvents, dispatches, outgoingDocuments } from './tables.ts';
+import { dispatchEvents, dispatches, outgoingDocuments, receivedMessages } from './tables.ts';
 
 export const EXCHANGE_QUEUES = { dmp: 'exchange.dmp', mssante: 'exchange.mssante' } as const;
 /** The actor the PFI writes in the audit trail. */
@@ -133,6 +133,17 @@ export interface Receipt {
   detail?: string;
   code?: string;
 }
+
+/** The message a receipt arrived in, read from the hospital's mailbox: stored with the receipt's outcome. */
+export interface ReceiptCarrier {
+  mailbox: string;
+  messageId: string;
+  raw: Buffer;
+}
+
+/** What a stored receipt message says: how many receipts found their dispatch, or none did. */
+export const receiptsAttached = (count: number): string => `${count} accusé(s) rattaché(s)`;
+export const RECEIPT_UNKNOWN = 'accusé pour un message inconnu';
 
 /** A dispatch's statuses in the order they may follow one another: a receipt never moves one back. */
 const RANK: Record<Dispatch['status'], number> = { pending: 0, blocked: 0, sent: 1, delivered: 2, read: 3, failed: 4 };
@@ -335,8 +346,10 @@ export function createExchangeService(deps: ExchangeDeps) {
    * A receipt applied in one statement to the dispatches sent with its Message-ID, except those
    * of a listening source: the dispatch moves forward only (the rank of its status in SQL),
    * with its history event. Returns every dispatch found, the listening ones to be moved by the caller.
+   * The message that carried the receipt, when given, is stored by the same statement (once per
+   * mailbox and Message-ID), processed when a dispatch was found, for review otherwise.
    */
-  async function applyQuietly(receipt: Receipt): Promise<Array<{ id: string; status: Dispatch['status']; listening: boolean }>> {
+  async function applyQuietly(receipt: Receipt, carrier?: ReceiptCarrier): Promise<Array<{ id: string; status: Dispatch['status']; listening: boolean }>> {
     const at = new Date();
     const rankOf = (column: SQL): SQL => sql`(case ${column} ${sql.join(Object.entries(RANK).map(([status, rank]) => sql`when ${status} then ${rank}::int`), sql` `)} end)`;
     const notListening = listening.length === 0 ? sql`true` : sql`o.source not in (${sql.join(listening.map((source) => sql`${source}`), sql`, `)})`;
@@ -355,9 +368,20 @@ export function createExchangeService(deps: ExchangeDeps) {
         where d.id = found.id and not found.listening and ${rankOf(sql`found.status`)} < ${RANK[receipt.outcome]}::int
         returning d.id),
       logged as (insert into ${dispatchEvents} (dispatch_id, status, detail) select id, ${receipt.outcome}, ${receipt.detail ?? null} from changed)
+      ${carrier ? sql`, kept as (${storedCarrier(receipt, carrier).getSQL()})` : sql``}
       select id, status, listening from found`);
     return (result as unknown as { rows: Array<{ id: string; status: Dispatch['status']; listening: boolean }> }).rows;
   }
+
+  /** The insert of the message that carried a receipt, its outcome read from the `found` CTE. */
+  const storedCarrier = (receipt: Receipt, carrier: ReceiptCarrier) => {
+    const known = sql`exists (select 1 from found)`;
+    return db.insert(receivedMessages).values({
+      mailbox: carrier.mailbox, messageId: carrier.messageId, raw: carrier.raw, kind: receipt.kind, processedAt: new Date(),
+      status: sql`case when ${known} then 'processed' else 'review' end`,
+      detail: sql`case when ${known} then ${receiptsAttached(1)} else ${RECEIPT_UNKNOWN} end`,
+    }).onConflictDoNothing();
+  };
 
   /**
    * The success of an attempt, as CTEs: the dispatch still pending becomes `done`, with its
@@ -474,10 +498,10 @@ export function createExchangeService(deps: ExchangeDeps) {
      * A delivery (DSN) or processing/read (MDN) receipt for a message we sent. Unknown
      * Message-IDs are ignored (returns false); a receipt never moves a status backwards.
      */
-    async recordReceipt(receipt: Receipt): Promise<boolean> {
+    async recordReceipt(receipt: Receipt, carrier?: ReceiptCarrier): Promise<boolean> {
       // Most dispatches belong to a source that does not listen: found, moved and logged in
       // one statement. A listening source's dispatch takes the transaction path below.
-      const quiet = await applyQuietly(receipt);
+      const quiet = await applyQuietly(receipt, carrier);
       if (quiet.length === 0) return false;
       for (const row of quiet.filter((r) => r.listening && RANK[receipt.outcome] > RANK[r.status])) {
         const [found] = await db.select({ dispatch: DISPATCH_COLUMNS, outgoing: OUTGOING_HEADER }).from(dispatches)
