@@ -166,9 +166,16 @@ describe.skipIf(!HL7V2)(`CDA documents in HL7 v2 from the plateaux techniques${H
 
     // The correspondent and the patient received the XDM.
     const [mail] = await app.sandboxes!.mssante.messages('adam.hoda@test-ci-sis.mssante.fr');
-    expect((await readReceivedMessage(mail!.raw)).cdas.map((c) => c.uniqueId)).toEqual([CR_BIO]);
+    const received = await readReceivedMessage(mail!.raw);
+    expect(received.cdas.map((c) => c.uniqueId)).toEqual([CR_BIO]);
     const patientBox = await app.sandboxes!.mssante.patientMailbox(PAT_TROIS.matricule);
     expect(patientBox.flatMap((m) => m.documents.map((d) => d.uniqueId))).toContain(CR_BIO);
+
+    // The producer's mail: CORPSMAIL_PS is the professionals' text (the patient gets the default one), PRT REPLY the Reply-To.
+    const corpsmailPs = /^OBX\|\d+\|ED\|CORPSMAIL_PS\^[^|]*\|\|\^TEXT\^\^Base64\^([^|]+)\|/m.exec(message.replace(/\r/g, '\n'))![1]!;
+    expect(received.text?.trim()).toBe(Buffer.from(corpsmailPs, 'base64').toString('utf8').trim());
+    expect(patientBox.find((m) => m.documents.some((d) => d.uniqueId === CR_BIO))?.text).not.toContain(received.text!.trim());
+    expect(mail!.raw.toString('latin1')).toMatch(/^Reply-To: adam\.hoda@test-ci-sis\.mssante\.fr\r$/m);
 
     // Business acknowledgements: Z01 from the DMP, one Z02 per recipient from the DSNs, Z03 from the MDN.
     const mine = (): ZamRead[] => zams.filter((z) => z.acknowledgedControlId === 'ORU-INIT-1');
@@ -201,6 +208,13 @@ describe.skipIf(!HL7V2)(`CDA documents in HL7 v2 from the plateaux techniques${H
     const refused = await send(noTxa);
     expect(refused.code).toBe('AR');
     expect(refused.errors[0]).toMatchObject({ location: { segment: 'TXA' }, severity: 'E' });
+
+    // A reply-to that is not an address would make every message fail: AE naming PRT-15.
+    const badReplyTo = withSegments(fixture(`${SEGUR}/ORU/Transmission initiale ORU/message_ORU_CR_Bio_INIT_N3_SEGUR.hl7`, 'ORU-BAD-2'),
+      (s) => (s.startsWith('PRT||UC||REPLY') ? s.replace(/X\.400\^[^|]*/, 'X.400^pas une adresse') : s));
+    const ae = await send(badReplyTo);
+    expect(ae.code).toBe('AE');
+    expect(ae.errors.find((e) => e.severity === 'E')).toMatchObject({ location: { segment: 'PRT', field: 15 }, userMessage: 'PRT-15: the reply-to address (PRT-4 REPLY) is not an e-mail address' });
   });
 
   it('a replacement ORU^R01 replaces the document in the DMP (RPLC): the new version Approved, the old one Deprecated', async () => {

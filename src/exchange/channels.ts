@@ -79,6 +79,17 @@ export function dmpChannel(client: DmpClient, options: { contentTypeCode: XdsCod
   };
 }
 
+/** The source's body text for this audience and its Reply-To addresses, when it gave them. */
+function mailOptions(document: OutgoingDocument, patient: boolean): { bodyForProfessionals?: string; bodyForPatient?: string; replyTo?: string[] } {
+  const mail = document.mail;
+  if (!mail) return {};
+  const body = patient ? mail.bodyForPatient : mail.bodyForProfessionals;
+  return {
+    ...(body ? (patient ? { bodyForPatient: body } : { bodyForProfessionals: body }) : {}),
+    ...(mail.replyTo?.length ? { replyTo: mail.replyTo } : {}),
+  };
+}
+
 export function mailChannel(client: MssanteClient): MailPort {
   return {
     messageIdOf: (key) => client.messageIdOf(key),
@@ -96,6 +107,7 @@ export function mailChannel(client: MssanteClient): MailPort {
           invisibleToLegalRepresentatives: document.confidentiality.invisibleToLegalRepresentatives,
         },
         patientMayNotReply: patient,
+        ...mailOptions(document, patient),
         messageKey: message.key,
       });
       const [first] = sent;

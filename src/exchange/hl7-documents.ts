@@ -32,9 +32,11 @@ import { uniqueIdOf } from '../formats/xds/index.ts';
 import type { Executor } from '../platform/db/index.ts';
 import { decodeHl7, type HandlerOutcome, type Hl7Handler } from '../platform/hl7-inbox/index.ts';
 import { hl7Messages } from '../platform/hl7-inbox/tables.ts';
+import { isAddress } from '../national/mssante/index.ts';
 import { DISTRIBUTION_CHANNELS } from '../record/index.ts';
 import { planDispatches, type Channel, type PlannedDispatch } from './routing.ts';
 import { outgoingPatient, recordDispatches, recordOutgoing, type DispatchStatusChange, type OutgoingHeader, type SourcePort } from './service.ts';
+import type { OutgoingMail } from './tables.ts';
 import { enqueueZam, type ZamJob } from './zam-sender.ts';
 
 /** The inbox handler keys (`MSGTYPE^EVENT`) of the TRANS volet. */
@@ -68,6 +70,16 @@ function requested(read: DocumentMessage): Set<Channel> {
   return wanted;
 }
 
+/** The mail the producer wrote (CORPSMAIL_PS, CORPSMAIL_PATIENT) and where replies go (PRT REPLY); null when none. */
+function mailOf(read: DocumentMessage): OutgoingMail | null {
+  const mail: OutgoingMail = {
+    ...(read.mail.bodyForProfessionals ? { bodyForProfessionals: read.mail.bodyForProfessionals } : {}),
+    ...(read.mail.bodyForPatient ? { bodyForPatient: read.mail.bodyForPatient } : {}),
+    ...(read.routing.replyTo.length > 0 ? { replyTo: read.routing.replyTo } : {}),
+  };
+  return Object.keys(mail).length > 0 ? mail : null;
+}
+
 /** Inbox handler of ORU^R01 and MDM^T02/T04/T10. */
 export function createHl7DocumentHandler(): Hl7Handler {
   return async (message: Hl7Message, tx: Executor, context): Promise<HandlerOutcome> => {
@@ -77,6 +89,9 @@ export function createHl7DocumentHandler(): Hl7Handler {
     const blocking = blockingIssues(doc);
     if (blocking.length > 0) return { code: 'AE', errors: doc.issues.map(issueError) };
     const warnings = doc.issues.map(issueError);
+    const badReplyTo = doc.routing.replyTo.find((a) => !isAddress(a));
+    if (badReplyTo !== undefined) return { code: 'AE', errors: [refusal('PRT-15', 'the reply-to address (PRT-4 REPLY) is not an e-mail address', 102), ...warnings] };
+    const mail = mailOf(doc);
 
     const wanted = requested(doc);
     const confidentiality = {
@@ -114,7 +129,7 @@ export function createHl7DocumentHandler(): Hl7Handler {
         code: header.code.code, label: label || header.code.code, title: header.title ?? label,
         patient: outgoingPatient(header.patient, ins),
         cda: carried.cda, pdf: null, header: doc.action === 'delete' ? null : headerOf(parsed.value.document), action: doc.action === 'delete' ? 'delete' : 'publish',
-        confidentiality,
+        confidentiality, mail,
       });
       const created = await recordDispatches(tx, outgoing, planned);
       // A DMP channel blocked from the start (no INS) is answered at once when the producer wants Z01.

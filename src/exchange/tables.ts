@@ -3,6 +3,13 @@ import type { CdaHeader } from '../formats/cda/index.ts';
 import { bytea } from '../platform/db/columns.ts';
 import { DISTRIBUTION_CHANNELS } from '../record/index.ts';
 
+/** The body texts and Reply-To addresses of a document's MSSanté messages. */
+export interface OutgoingMail {
+  bodyForProfessionals?: string;
+  bodyForPatient?: string;
+  replyTo?: string[];
+}
+
 /**
  * A document the intermediation platform (PFI) sends out: a snapshot of what was validated in
  * the DPI (or received from a technical platform), immutable once routed, so that every
@@ -31,6 +38,8 @@ export const outgoingDocuments = pgTable('outgoing_documents', {
   header: jsonb('header').$type<CdaHeader>(),
   /** What the DMP is asked: publish (or replace, with `replacesUniqueId`), or delete `uniqueId` (ITI-57). */
   action: text('action', { enum: ['publish', 'delete'] }).notNull().default('publish'),
+  /** What the source asked of the MSSanté messages (HL7: CORPSMAIL_PS, CORPSMAIL_PATIENT, PRT REPLY); null: the defaults. */
+  mail: jsonb('mail').$type<OutgoingMail>(),
   /** Confidentiality choices for the DMP (MASQUE_PS, INVISIBLE_PATIENT, INVISIBLE_REPRESENTANTS_LEGAUX). */
   confidentiality: jsonb('confidentiality').$type<{ maskedToProfessionals: boolean; invisibleToPatient: boolean; invisibleToLegalRepresentatives: boolean }>().notNull(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),

@@ -35,7 +35,7 @@ export type { ReceivedCda, ReceivedMessage, ReceivedPatient } from './received.t
 export { buildDsn, buildMdn, MDN_PROCESSING_CODES, readReceipts } from './receipts.ts';
 export type { DsnAction, DsnEvent, DsnInput, MdnEvent, MdnInput, MdnProcessingCode, ReceiptEvent } from './receipts.ts';
 export {
-  AUTO_REPLY_TEST_ADDRESS, isMssanteAddress, isPatientAddress, matriculeOfPatientAddress, normaliseAddress, PATIENT_DOMAIN, patientAddress,
+  AUTO_REPLY_TEST_ADDRESS, isAddress, isMssanteAddress, isPatientAddress, matriculeOfPatientAddress, normaliseAddress, PATIENT_DOMAIN, patientAddress,
 } from './addresses.ts';
 export { SANDBOX_MTA, startMssanteSandbox } from './sandbox.ts';
 export type { MssanteSandbox, MssanteSandboxCounters, MssanteSandboxOptions, PatientMailboxEntry } from './sandbox.ts';

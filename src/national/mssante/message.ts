@@ -13,6 +13,7 @@ import { parseCdaHeader, type CdaHeader } from '../../formats/cda/index.ts';
 import { describeError, ok } from '../../formats/result.ts';
 import type { SubmissionSetInput, XdsAuthor, XdsCode } from '../../formats/xds/index.ts';
 import { buildXdmArchive, XDM_ATTACHMENT_NAME, xdmDocumentFromCda, type XdmDocument } from '../../formats/xdm/index.ts';
+import { isAddress, normaliseAddress } from './addresses.ts';
 import { MssanteError } from './errors.ts';
 import { xdmSubject, xMssHeaders } from './headers.ts';
 import { encodeHeaderText, mailbox, rfc5322Date, writeMultipart } from './mime.ts';
@@ -52,6 +53,8 @@ export interface DocumentSending extends RecipientChoice {
   bodyForPatient?: string;
   /** `X-MSS-MES: FIN` on the patient copy. */
   patientMayNotReply?: boolean;
+  /** Where replies go (Reply-To; TRANS: the PRT whose PRT-4 is REPLY); default the sender's mailbox. */
+  replyTo?: string[];
   /**
    * A stable key for this sending (e.g. the sender's own id of it): the Message-ID and the DSN
    * envelope id derive from it, so that a message sent again after a crash carries the same
@@ -114,6 +117,10 @@ export async function composeDocumentMessages(sending: DocumentSending, sender: 
   if (matricules.size > 1) throw invalid(['Les documents d’un même envoi doivent concerner le même patient.']);
   const checked = checkRecipients(sending, parsed[0]!.patient.ins?.matricule);
   if (!checked.ok) throw invalid(checked.problems);
+  const replyTo = (sending.replyTo ?? []).map((a) => {
+    if (!isAddress(a)) throw invalid([`Adresse de réponse invalide : « ${String(a).slice(0, 80)} ».`]);
+    return normaliseAddress(a);
+  });
 
   const documents: XdmDocument[] = [];
   for (const [i, d] of sending.documents.entries()) {
@@ -155,6 +162,7 @@ export async function composeDocumentMessages(sending: DocumentSending, sender: 
     if (!xdm.ok) throw invalid([`Archive XDM impossible à construire (${describeError(xdm.error)}).`]);
     const headers = xMssHeaders(parsed, sender.nil, { patientMayNotReply: audience === 'patient' && sending.patientMayNotReply === true });
     if (sending.readReceipt !== false) headers['Disposition-Notification-To'] = sender.address;
+    if (replyTo.length > 0) headers['Reply-To'] = replyTo.join(', ');
     const attachments: ComposedAttachment[] = [{ filename: XDM_ATTACHMENT_NAME, contentType: 'application/zip', content: Buffer.from(xdm.value.zip) }];
     pdfs.forEach((pdf, i) => attachments.push({ filename: pdfs.length === 1 ? 'document.pdf' : `document-${i + 1}.pdf`, contentType: 'application/pdf', content: Buffer.from(pdf) }));
     const id = sending.messageKey ? (audiences.length > 1 ? `${sending.messageKey}-${audience}` : sending.messageKey) : randomUUID();

@@ -128,6 +128,8 @@ describe('MSSanté: sending an LDL', () => {
     expect((outside as Error).message).toContain('espace de confiance');
     const otherPatient = await client.sendDocuments({ documents: [{ cda: doc.bytes }], label: 'LDL', professionals: [], patientMatricule: '275126322074974', visibility: {} }).catch((e: unknown) => e);
     expect((otherPatient as Error).message).toContain('diffère');
+    const injected = await client.sendDocuments({ documents: [{ cda: doc.bytes }], label: 'LDL', professionals: [SANDBOX_PROFESSIONAL], visibility: {}, replyTo: ['a@b.fr\r\nBcc: c@d.fr'] }).catch((e: unknown) => e);
+    expect((injected as Error).message).toContain('Adresse de réponse invalide');
     expect(sandbox.counters().smtpConnections).toBe(before);
   });
 });

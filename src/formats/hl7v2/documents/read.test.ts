@@ -87,6 +87,20 @@ describe('readDocumentMessage', () => {
     expect(r.value.documents[0]?.cda).toContain('<ClinicalDocument');
   });
 
+  it('a mail body in Base64 cut one character short (as in the official Ségur ORU examples) is read without it, with a warning; garbage is dropped with a warning', () => {
+    const body = (data: string): string => oru().replace(/(CORPSMAIL_PS[^|]*\|\|\^TEXT\^\^Base64\^)[^|]+/, `$1${data}`);
+    const full = b64('Bonjour, ci-joint le CR de M. Dupont');
+    expect(full.length % 4).toBe(0);
+    const cut = read(body(`${full.replace(/=+$/, '')}Q`));
+    if (!cut.ok) throw new Error(cut.error.rule);
+    expect(cut.value.mail.bodyForProfessionals).toBe('Bonjour, ci-joint le CR de M. Dupont');
+    expect(cut.value.issues).toEqual([{ field: 'OBX(8)-5.5', rule: 'mail body: truncated Base64 (length 1 modulo 4), its last character is ignored', severity: 'warning' }]);
+    const garbage = read(body('@@@@'));
+    if (!garbage.ok) throw new Error(garbage.error.rule);
+    expect(garbage.value.mail).toEqual({});
+    expect(garbage.value.issues).toEqual([{ field: 'OBX(8)-5.5', rule: 'mail body: the document is not valid Base64', severity: 'warning' }]);
+  });
+
   it('replacement ORU: ORC RO, OBX-11 C, parent from relatedDocument RPLC', () => {
     const r = read(oru({ orc: 'RO', status: 'C', cda: miniCda({ root: '1.2.3.5' }, '1.2.3.4') }));
     if (!r.ok) throw new Error(r.error.rule);

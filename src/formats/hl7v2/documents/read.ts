@@ -28,7 +28,7 @@ import type { Hl7Message } from '../message.ts';
 import type { Segment } from '../segment.ts';
 import { readMsh } from '../segments/msh.ts';
 import { readPid, type Pid } from '../segments/pid.ts';
-import { decodeEncapsulated } from './ed.ts';
+import { decodeEncapsulated, type EncapsulatedData } from './ed.ts';
 import { MAIL_BODY_CODES, META_DMP_MSS, metaDmpMssCode, type MetaDmpMssCode } from './meta-dmp-mss.ts';
 import { obxEncapsulated, readObx, readOrderControl, readPrt, readTxa, type Prt, type Txa } from './segments.ts';
 
@@ -149,6 +149,20 @@ const ORDER_OF_ACTION: Record<DocumentAction, string> = { new: 'NW', replace: 'R
 
 const ROUTING_FLAGS: ReadonlySet<MetaDmpMssCode> = new Set(['DESTDMP', 'DESTMSSANTEPS', 'DESTMSSANTEPAT', 'ACK_RECEPTION', 'ACK_LECTURE_MSS']);
 
+/**
+ * A mail body (ED). Base64 cut one character short (its length is 1 modulo 4, as in the
+ * official Ségur ORU examples) is read without that character, with a warning: the text the
+ * producer wrote reaches the recipients rather than a default one.
+ */
+function decodeMailBody(ed: EncapsulatedData, field: string, issues: Issue[]): Result<string> {
+  const decoded = decodeEncapsulated(ed, field);
+  const compact = ed.data.replace(/[\r\n\t ]+/g, '');
+  if (decoded.ok || ed.encoding.trim().toUpperCase() !== 'BASE64' || compact.length % 4 !== 1) return decoded;
+  const shortened = decodeEncapsulated({ ...ed, data: compact.slice(0, -1) }, field);
+  if (shortened.ok) issues.push(warning(field, 'mail body: truncated Base64 (length 1 modulo 4), its last character is ignored'));
+  return shortened.ok ? shortened : decoded;
+}
+
 /** An OBX that carries a document: ED whose subtype is XML, or RP. Flags and mail bodies are not. */
 function isDocumentObx(segment: Segment): boolean {
   const type = segment.value(2).trim().toUpperCase();
@@ -206,7 +220,7 @@ export function readDocumentMessage(message: Hl7Message): Result<DocumentMessage
     const mailCode = obx.identifier.code.trim().toUpperCase();
     const isSubject = obx.identifier.text.startsWith('XDM/1.0/DDM');
     if (Object.hasOwn(MAIL_BODY_CODES, mailCode) || isSubject) {
-      const decoded = decodeEncapsulated(obxEncapsulated(segment), `${location}-5.5`);
+      const decoded = decodeMailBody(obxEncapsulated(segment), `${location}-5.5`, issues);
       if (!decoded.ok) {
         issues.push(warning(decoded.error.field, `mail body: ${decoded.error.rule}`));
         continue;
