@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { registerDocumentRoutes, registerExchangeRoutes, registerIdentityRoutes, registerOperationsRoutes, registerReceivedRoutes } from './api/index.ts';
 import { createIdentityService, createPamFeedSender, createPamIdentityHandler, ITI30_EVENTS, PAM_FEED_QUEUE, type IdentityService } from './identity/index.ts';
 import {
-  createDocumentService, createPamMovementHandler, createReceivedDocumentService, DOCUMENT_VALIDATED_QUEUE, DOCUMENT_WITHDRAWN_QUEUE, type DocumentService, type ReceivedDocumentService,
+  createDocumentService, createPamMovementHandler, createReceivedDocumentService, DOCUMENT_VALIDATED_QUEUE, DOCUMENT_VISIBILITY_QUEUE, DOCUMENT_WITHDRAWN_QUEUE, type DocumentService, type ReceivedDocumentService,
 } from './record/index.ts';
 import {
   createExchangeService, createReceivingService, directoryChannel, dmpChannel, EXCHANGE_QUEUES, mailChannel, RECEIVED_QUEUE,
@@ -222,6 +222,7 @@ export async function startApp({ config, logger, ...options }: StartOptions): Pr
         [PAM_FEED_QUEUE]: feed.handler,
         [DOCUMENT_VALIDATED_QUEUE]: exchange.route,
         [DOCUMENT_WITHDRAWN_QUEUE]: exchange.withdraw,
+        [DOCUMENT_VISIBILITY_QUEUE]: exchange.changeVisibility,
         [EXCHANGE_QUEUES.dmp]: exchange.sendDmp,
         [EXCHANGE_QUEUES.mssante]: exchange.sendMail,
         [RECEIVED_QUEUE]: receiving.process,

@@ -189,6 +189,39 @@ describe('PFI: rules and faults', () => {
   });
 });
 
+describe('PFI: a document invisible to the patient until the announcement consultation', () => {
+  it('is published invisible to the patient, made visible after the consultation (ITI-57), and can never be hidden from them again', async () => {
+    const patient = (await call<{ items: Array<{ id: string }> }>('GET', '/api/identities?ins=279035121518989')).json.items[0]?.id ?? await qualified(PAT_TROIS);
+    const doc = await validatedLdl(patient, { correspondents: [{ role: 'medecin-traitant', rpps: '10001234567' }], blocked: ['mssante-patient'], invisibleToPatient: true });
+    const sent = await dispatchesUntil(doc.id, settled);
+    expect(sent.map((d) => [d.action, d.channel, d.status]).sort()).toEqual([['publish', 'dmp', 'delivered'], ['publish', 'mssante-patient', 'blocked'], ['publish', 'mssante-pro', 'delivered']]);
+    const inDmp = async () => (await app.database.db.select({ confidentiality: dmpSandboxEntries.confidentiality, version: dmpSandboxEntries.version, status: dmpSandboxEntries.status })
+      .from(dmpSandboxEntries).where(eq(dmpSandboxEntries.uniqueId, doc.cdaId))).sort((a, b) => a.version - b.version);
+    expect((await inDmp()).map((e) => e.confidentiality)).toEqual([['N', 'INVISIBLE_PATIENT']]);
+
+    const shown = await call<{ distribution: { invisibleToPatient: boolean } }>('POST', `/api/documents/${doc.id}/visibility`, { invisibleToPatient: false, reason: 'consultation d’annonce réalisée' });
+    expect(shown.status).toBe(200);
+    expect(shown.json.distribution.invisibleToPatient).toBe(false);
+    const updated = await dispatchesUntil(doc.id, (d) => d.some((x) => x.action === 'visibility' && x.status === 'delivered'));
+    expect(updated.filter((d) => d.channel === 'dmp').map((d) => [d.action, d.status])).toEqual([['publish', 'delivered'], ['visibility', 'delivered']]);
+    const versions = await inDmp();
+    expect(versions.map((e) => [e.version, e.confidentiality, e.status.split(':').pop()])).toEqual([[1, ['N', 'INVISIBLE_PATIENT'], 'Deprecated'], [2, ['N'], 'Approved']]);
+
+    // Visible once, visible for ever: refused here (422) before anything reaches the DMP; the same choices again change nothing.
+    const hidden = await call<{ detail: string; code: string }>('POST', `/api/documents/${doc.id}/visibility`, { invisibleToPatient: true, reason: 'erreur' });
+    expect(hidden.status).toBe(422);
+    expect(hidden.json.detail).toMatch(/déjà visible par le patient/);
+    expect((await call('POST', `/api/documents/${doc.id}/visibility`, { invisibleToPatient: false, reason: 'encore' })).status).toBe(200);
+    const audit = rowsOf(await app.database.db.execute(sql`select details from audit_events where action = 'document.visibility' and subject_id = ${doc.id}`));
+    expect(audit).toEqual([{ details: { before: { maskedToProfessionals: false, invisibleToPatient: true, invisibleToLegalRepresentatives: false }, after: { maskedToProfessionals: false, invisibleToPatient: false, invisibleToLegalRepresentatives: false }, reason: 'consultation d’annonce réalisée' } }]);
+    expect((await dispatchesUntil(doc.id, settled)).filter((d) => d.action === 'visibility')).toHaveLength(1);
+
+    // Only the current validated version changes visibility.
+    const draft = await call<{ id: string }>('POST', `/api/documents/${doc.id}/versions`, { sections: SECTIONS });
+    expect((await call('POST', `/api/documents/${draft.json.id}/visibility`, { maskedToProfessionals: true, reason: 'brouillon' })).status).toBe(409);
+  });
+});
+
 describe('PFI: the DMP down', () => {
   it('retries with backoff while the DMP is unreachable, and delivers once it is back', async () => {
     // The same PAT-TROIS as above: a second qualified identity with her INS would be a duplicate.

@@ -32,6 +32,12 @@ const distribution = z.object({
 const idParams = z.object({ id: z.uuid() });
 
 
+/** The sending choices' recipient / visibility consistency (mssante.md §5.1): 422 naming the field otherwise. */
+function consistentChoices(choices: Distribution): void {
+  const consistent = checkVisibility(choices, choices.correspondents.length > 0);
+  if (!consistent.ok) throw new DocumentError('inconsistent_distribution', `Choix d’envoi incohérents : ${consistent.error.rule}`, 422, { field: consistent.error.field });
+}
+
 export function registerDocumentRoutes(app: HttpServer, deps: { documents: DocumentService; identities: IdentityService }): void {
   const { documents } = deps;
   const tags = ['documents'];
@@ -57,11 +63,20 @@ export function registerDocumentRoutes(app: HttpServer, deps: { documents: Docum
     },
   }, async (req) => await documents.validate(req.params.id, req.body.legalAuthenticator, actorOf(req), {
     ...(req.body.distribution ? { distribution: req.body.distribution } : {}),
-    checkDistribution: (choices: Distribution) => {
-      const consistent = checkVisibility(choices, choices.correspondents.length > 0);
-      if (!consistent.ok) throw new DocumentError('inconsistent_distribution', `Choix d’envoi incohérents : ${consistent.error.rule}`, 422, { field: consistent.error.field });
-    },
+    checkDistribution: consistentChoices,
   }));
+
+  app.post('/api/documents/:id/visibility', {
+    schema: {
+      tags, summary: 'Changer la visibilité de la version validée dans le DMP (p. ex. la rendre visible au patient après la consultation d’annonce) : mise à jour ITI-57',
+      params: idParams,
+      body: distribution.pick({ maskedToProfessionals: true, invisibleToPatient: true, invisibleToLegalRepresentatives: true })
+        .extend({ reason: z.string().min(3).describe('Motif, conservé dans la traçabilité') }),
+    },
+  }, async (req) => {
+    const { reason, ...change } = req.body;
+    return await documents.changeVisibility(req.params.id, change, reason, actorOf(req), consistentChoices);
+  });
 
   app.post('/api/documents/:id/withdraw', {
     schema: {

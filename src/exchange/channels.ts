@@ -76,6 +76,14 @@ export function dmpChannel(client: DmpClient, options: { contentTypeCode: XdsCod
       }
       throw new DmpError('not_found', `Document ${document.uniqueId} absent du DMP`);
     },
+
+    /** ITI-57 metadata update (dmp.md §6): the document's confidentiality flags in the DMP become the outgoing document's. */
+    async setVisibility(document) {
+      const patient = document.patient.ins;
+      if (!patient) throw new DmpError('invalid_request', 'Le DMP n’est alimenté que sur l’INS qualifiée : identité non qualifiée');
+      await client.setVisibility(document.uniqueId, patient, visibilityOf(document));
+      return { entryId: document.uniqueId };
+    },
   };
 }
 

@@ -27,7 +27,7 @@ beforeAll(async () => {
   handle = await openTestDatabase();
   const unused = async (): Promise<never> => { throw new Error('not used'); };
   exchange = createExchangeService({
-    db: handle.db, documents: {} as never, dmp: { publish: unused, delete: unused }, directory: { mailboxesOf: unused },
+    db: handle.db, documents: {} as never, dmp: { publish: unused, delete: unused, setVisibility: unused }, directory: { mailboxesOf: unused },
     mail: {
       messageIdOf,
       send: async (_document, message) => {

@@ -15,7 +15,9 @@
  * 3. Receipts (`recordReceipt`): a DSN or MDN moves an MSSanté dispatch to delivered, read or
  *    failed, found by the Message-ID that was sent.
  * 4. `withdraw` (queue `document.withdrawn`): a version withdrawn in the DPI is deleted from
- *    the DMP (ITI-57), as one more outgoing document whose DMP action is `delete`.
+ *    the DMP (ITI-57), as one more outgoing document whose DMP action is `delete`;
+ *    `changeVisibility` (queue `document.visibility`) likewise updates its visibility (action
+ *    `visibility`).
  * Sources other than the DPI (HL7 messages of the plateaux techniques, hl7-documents.ts) share
  * `recordOutgoing` / `recordDispatches`, and hear back every status change (`SourcePort`).
  *
@@ -32,9 +34,9 @@
  * and hash (channels.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, getTableColumns, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, inArray, like, or, sql, type SQL } from 'drizzle-orm';
 import { parseCdaHeader, type CdaHeader } from '../formats/cda/index.ts';
-import type { Distribution, DocumentService, DocumentValidatedEvent, DocumentWithdrawnEvent } from '../record/index.ts';
+import type { Distribution, DocumentService, DocumentValidatedEvent, DocumentVisibilityEvent, DocumentWithdrawnEvent } from '../record/index.ts';
 import { audit } from '../platform/audit/index.ts';
 import type { Database, Executor } from '../platform/db/index.ts';
 import { DomainError } from '../platform/errors.ts';
@@ -72,11 +74,13 @@ const asFailure = (error: unknown): ChannelFailure => {
   return { code: typeof e.code === 'string' ? e.code : 'error', message: e.message ?? String(error), retryable: e.retryable ?? true };
 };
 
-/** Feeds the patient's DMP (ITI-41 publish, or replace when `replacesUniqueId` is set; ITI-57 delete). */
+/** Feeds the patient's DMP (ITI-41 publish, or replace when `replacesUniqueId` is set; ITI-57 delete and visibility). */
 export interface DmpPort {
   publish(document: OutgoingDocument): Promise<{ entryId: string }>;
   /** Deletes the document (its uniqueId, else the one it replaces) from the patient's DMP. */
   delete(document: OutgoingDocument): Promise<{ entryId: string }>;
+  /** Gives the document in the patient's DMP the visibility of `document.confidentiality`. */
+  setVisibility(document: OutgoingDocument): Promise<{ entryId: string }>;
 }
 
 /** Sends the document by MSSanté to one recipient; returns the Message-ID receipts will refer to. */
@@ -157,8 +161,9 @@ function receiptChanges(receipt: Receipt, deliveredAt: Date | null | undefined, 
   };
 }
 
-/** Source id of the deletion of a DPI document from the DMP. */
+/** Source ids of what follows a DPI document's publication: its deletion, its visibility changes (`<document id>#…`). */
 const withdrawalOf = (documentId: string): string => `${documentId}#withdrawal`;
+const visibilityChangeOf = (documentId: string, change: string): string => `${documentId}#visibility:${change}`;
 
 const jobFor = (outgoing: OutgoingHeader, dispatch: Dispatch): EnqueueOptions => ({
   queue: dispatch.channel === 'dmp' ? EXCHANGE_QUEUES.dmp : EXCHANGE_QUEUES.mssante,
@@ -223,7 +228,7 @@ export async function recordDispatches(tx: Executor, outgoing: OutgoingHeader, p
 
 export interface DispatchView {
   id: string;
-  /** What the channel carries: the document, or its deletion (DMP only). */
+  /** What the channel carries: the document, or (DMP only) its deletion or a change of its visibility. */
   action: OutgoingDocument['action'];
   channel: Channel;
   recipient: string | null;
@@ -437,6 +442,23 @@ export function createExchangeService(deps: ExchangeDeps) {
     });
   }
 
+  /**
+   * What follows a DPI document's publication in the DMP (its deletion, a visibility change):
+   * one more outgoing document carrying no bytes — the DMP is told which uniqueId to change —
+   * with its DMP dispatch, ordered after the publication. Nothing when the document never went
+   * to the DMP; waits (by failing, retried by the outbox) while the document is not routed yet.
+   */
+  async function followPublication(documentId: string, what: Pick<OutgoingSnapshot, 'sourceId' | 'action'> & Partial<Pick<OutgoingSnapshot, 'confidentiality'>>, reason: string): Promise<void> {
+    const [published] = await db.select(OUTGOING_HEADER).from(outgoingDocuments).where(and(eq(outgoingDocuments.source, 'dpi'), eq(outgoingDocuments.sourceId, documentId)));
+    const [dmp] = published ? await db.select().from(dispatches).where(and(eq(dispatches.outgoingId, published.id), eq(dispatches.channel, 'dmp'))) : [];
+    if (!published || !dmp) throw new Error(`document ${documentId} not routed yet: the change waits for its routing`);
+    if (dmp.status === 'blocked' || dmp.status === 'failed') return; // never in the DMP
+    const { id: _id, createdAt: _createdAt, ...copy } = published;
+    const outgoing = await recordOutgoing(db, { ...copy, ...what, cda: '', pdf: null, header: null, mail: null });
+    const created = await recordDispatches(db, outgoing, [{ channel: 'dmp', recipient: null, status: 'pending', reason }]);
+    if (created.length > 0) deps.onEnqueued?.();
+  }
+
   return {
     /** Handler of `document.validated`: plan the channels and enqueue their jobs (idempotent). */
     async route(job: Job): Promise<void> {
@@ -467,21 +489,23 @@ export function createExchangeService(deps: ExchangeDeps) {
      */
     async withdraw(job: Job): Promise<void> {
       const { documentId, reason } = job.payload as DocumentWithdrawnEvent;
-      const [published] = await db.select(OUTGOING_HEADER).from(outgoingDocuments).where(and(eq(outgoingDocuments.source, 'dpi'), eq(outgoingDocuments.sourceId, documentId)));
-      if (!published) throw new Error(`document ${documentId} not routed yet: the withdrawal waits for its routing`);
-      const [dmp] = await db.select().from(dispatches).where(and(eq(dispatches.outgoingId, published.id), eq(dispatches.channel, 'dmp')));
-      if (!dmp) throw new Error(`document ${documentId} not routed yet: the withdrawal waits for its routing`);
-      if (dmp.status === 'blocked' || dmp.status === 'failed') return; // never in the DMP
-      const { id: _id, createdAt: _createdAt, ...copy } = published;
-      // A deletion carries no document: the DMP is told which uniqueId to delete.
-      const deletion = await recordOutgoing(db, { ...copy, cda: '', pdf: null, header: null, sourceId: withdrawalOf(documentId), action: 'delete' });
-      const created = await recordDispatches(db, deletion, [{ channel: 'dmp', recipient: null, status: 'pending', reason }]);
-      if (created.length > 0) deps.onEnqueued?.();
+      await followPublication(documentId, { sourceId: withdrawalOf(documentId), action: 'delete' }, reason);
+    },
+
+    /**
+     * Handler of `document.visibility`: the document's new visibility in the DMP (ITI-57
+     * metadata update), as one more outgoing document whose action is `visibility`, ordered
+     * after its publication and the earlier changes.
+     */
+    async changeVisibility(job: Job): Promise<void> {
+      const { documentId, change, visibility, reason } = job.payload as DocumentVisibilityEvent;
+      await followPublication(documentId, { sourceId: visibilityChangeOf(documentId, change), action: 'visibility', confidentiality: visibility }, reason);
     },
 
     /** Handler of `exchange.dmp`. */
     sendDmp: (job: Job): Promise<void | JobCompletion> => attempt(job, async (_dispatch, outgoing) => {
-      const { entryId } = outgoing.action === 'delete' ? await deps.dmp.delete(outgoing) : await deps.dmp.publish(outgoing);
+      const { entryId } = outgoing.action === 'delete' ? await deps.dmp.delete(outgoing)
+        : outgoing.action === 'visibility' ? await deps.dmp.setVisibility(outgoing) : await deps.dmp.publish(outgoing);
       return { externalId: entryId };
     }, 'delivered'),
 
@@ -515,8 +539,8 @@ export function createExchangeService(deps: ExchangeDeps) {
 
     /** Per channel of a DPI document: status, times, error, history. Audited. */
     async dispatchesOf(documentId: string, actor: string): Promise<DispatchView[]> {
-      const outgoing = await db.select(OUTGOING_HEADER).from(outgoingDocuments)
-        .where(and(eq(outgoingDocuments.source, 'dpi'), inArray(outgoingDocuments.sourceId, [documentId, withdrawalOf(documentId)])));
+      const outgoing = await db.select(OUTGOING_HEADER).from(outgoingDocuments).where(and(eq(outgoingDocuments.source, 'dpi'),
+        or(eq(outgoingDocuments.sourceId, documentId), like(outgoingDocuments.sourceId, `${documentId.replace(/[%_\\]/g, '\\$&')}#%`))));
       await audit(db, { actor, action: 'document.dispatches', subjectType: 'document', subjectId: documentId });
       if (outgoing.length === 0) return [];
       const actionOf = new Map(outgoing.map((o) => [o.id, o.action]));

@@ -36,8 +36,11 @@ export const outgoingDocuments = pgTable('outgoing_documents', {
   pdf: bytea('pdf'),
   /** The CDA's header, read once when routed: the channels derive their metadata from it. Null for a deletion. */
   header: jsonb('header').$type<CdaHeader>(),
-  /** What the DMP is asked: publish (or replace, with `replacesUniqueId`), or delete `uniqueId` (ITI-57). */
-  action: text('action', { enum: ['publish', 'delete'] }).notNull().default('publish'),
+  /**
+   * What the DMP is asked: publish (or replace, with `replacesUniqueId`), delete `uniqueId`
+   * (ITI-57), or give `uniqueId` the visibility of `confidentiality` (ITI-57 metadata update).
+   */
+  action: text('action', { enum: ['publish', 'delete', 'visibility'] }).notNull().default('publish'),
   /** What the source asked of the MSSanté messages (HL7: CORPSMAIL_PS, CORPSMAIL_PATIENT, PRT REPLY); null: the defaults. */
   mail: jsonb('mail').$type<OutgoingMail>(),
   /** Confidentiality choices for the DMP (MASQUE_PS, INVISIBLE_PATIENT, INVISIBLE_REPRESENTANTS_LEGAUX). */

@@ -48,3 +48,21 @@ export interface DocumentWithdrawnEvent {
   documentId: string;
   reason: string;
 }
+
+/** A document's visibility in the DMP: what an ITI-57 update changes after publication. */
+export type DocumentVisibility = Pick<Distribution, 'maskedToProfessionals' | 'invisibleToPatient' | 'invisibleToLegalRepresentatives'>;
+
+export const visibilityOf = (d: DocumentVisibility): DocumentVisibility => ({
+  maskedToProfessionals: d.maskedToProfessionals, invisibleToPatient: d.invisibleToPatient, invisibleToLegalRepresentatives: d.invisibleToLegalRepresentatives,
+});
+
+/** Outbox queue of "the visibility of a validated document changed" events (its ITI-57 update in the DMP). */
+export const DOCUMENT_VISIBILITY_QUEUE = 'document.visibility';
+
+export interface DocumentVisibilityEvent {
+  documentId: string;
+  /** Identifies this change among the document's changes. */
+  change: string;
+  visibility: DocumentVisibility;
+  reason: string;
+}

@@ -18,7 +18,8 @@ import type { Config } from '../platform/config.ts';
 import type { Database } from '../platform/db/index.ts';
 import { composeExitDocument, newDocumentOid, type Composer, type Professional } from './compose.ts';
 import {
-  DEFAULT_DISTRIBUTION, DOCUMENT_VALIDATED_QUEUE, DOCUMENT_WITHDRAWN_QUEUE, type Distribution, type DocumentValidatedEvent, type DocumentWithdrawnEvent,
+  DEFAULT_DISTRIBUTION, DOCUMENT_VALIDATED_QUEUE, DOCUMENT_VISIBILITY_QUEUE, DOCUMENT_WITHDRAWN_QUEUE, type Distribution, type DocumentValidatedEvent,
+  type DocumentVisibility, type DocumentVisibilityEvent, type DocumentWithdrawnEvent, visibilityOf,
 } from './distribution.ts';
 import { stays, documents } from './tables.ts';
 
@@ -195,6 +196,36 @@ export function createDocumentService(deps: { db: Database; identities: Identity
         [auditInsert({ actor, action: 'document.withdraw', subjectType: 'document', subjectId: id, details: { reason } }, sql`exists (select 1 from written)`)]);
       if (!withdrawn) throw new DocumentError('not_validated', 'Seule la version validée en cours peut être retirée', 409);
       return view({ ...row, status: 'withdrawn' });
+    },
+
+    /**
+     * A change of the current validated version's visibility in the DMP (masked to
+     * professionals, invisible to the patient, to the legal representatives), e.g. made visible
+     * to the patient once the announcement consultation took place. Recorded with the document,
+     * audited, and — through the event enqueued by the same statement — applied in the DMP by
+     * ITI-57. A document visible to the patient can never be hidden from them again
+     * (dmp.md §1). `check` refuses choices inconsistent with the document's channels.
+     */
+    async changeVisibility(id: string, change: Partial<DocumentVisibility>, reason: string, actor: string, check?: (next: Distribution) => void): Promise<DocumentView> {
+      const row = await load(id);
+      if (row.status !== 'validated') throw new DocumentError('not_validated', 'Seule la version validée en cours peut changer de visibilité', 409);
+      const before = row.distribution;
+      const next: Distribution = { ...before, ...change };
+      const visibility = visibilityOf(next);
+      if (Object.entries(visibility).every(([k, v]) => before[k as keyof DocumentVisibility] === v)) return view(row);
+      if (!before.invisibleToPatient && next.invisibleToPatient) {
+        throw new DocumentError('already_visible_to_patient', 'Ce document est déjà visible par le patient : il ne peut plus lui être masqué (l’invisibilité au patient ne vaut que jusqu’à la consultation d’annonce).', 422, { field: 'invisibleToPatient' });
+      }
+      check?.(next);
+      const event: DocumentVisibilityEvent = { documentId: id, change: randomUUID(), visibility, reason };
+      // Written only if nobody changed the document meanwhile (same status, same choices).
+      const changed = await writeAndEnqueue(db,
+        db.update(documents).set({ distribution: next })
+          .where(and(eq(documents.id, id), eq(documents.status, 'validated'), sql`${documents.distribution} = ${JSON.stringify(before)}::jsonb`)).returning({ id: documents.id }),
+        [{ queue: DOCUMENT_VISIBILITY_QUEUE, payload: event, dedupKey: event.change }],
+        [auditInsert({ actor, action: 'document.visibility', subjectType: 'document', subjectId: id, details: { before: visibilityOf(before), after: visibility, reason } }, sql`exists (select 1 from written)`)]);
+      if (!changed) throw new DocumentError('conflict', 'Le document a changé entre-temps : rechargez-le et recommencez', 409);
+      return view({ ...row, distribution: next });
     },
 
     /** A new draft version of a validated document (same set, version + 1, RPLC on validation). */
