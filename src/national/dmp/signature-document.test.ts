@@ -277,7 +277,7 @@ describe('verifySignatureDocument', () => {
       id: input.uniqueId,
       signer: pki.signing.establishment,
       objects: [spaced, ...rest],
-      references: [{ id: 'IHEManifest', type: TYPE_MANIFEST }],
+      references: [{ id: 'IHEManifest', type: TYPE_MANIFEST }, { id: `SignedProperties-${input.uniqueId}`, type: TYPE_SIGNED_PROPERTIES }],
       signatureAlgorithm: RSA_SHA1,
       digestAlgorithm: SHA1,
       canonicalization: C14N_WITH_COMMENTS,
@@ -383,6 +383,29 @@ describe('verifySignatureDocument', () => {
       const notAManifest = sign([purpose.replace('<ds:SignatureProperties>', '<ds:SignatureProperties Id="IHEManifest">'), qualifying], [{ id: 'IHEManifest', type: TYPE_MANIFEST }, properties]);
       expect(xmlCryptoAccepts(notAManifest)).toBe(true);
       expect(refusal(notAManifest, input)).toBe('ds:Manifest: #IHEManifest is not a ds:Manifest');
+    });
+  });
+
+  describe('refuses a signature whose XAdES properties are not signed, or name another certificate (xml-crypto, which checks no XAdES, accepts both)', () => {
+    const sign = (objects: string[], references: Array<{ id: string; type: string }>, signer = pki.signing.establishment): string =>
+      signWithXmlCrypto({ id: submission().uniqueId, signer, objects, references, signatureAlgorithm: RSA_SHA256, digestAlgorithm: SHA256, canonicalization: C14N_WITH_COMMENTS });
+    const manifest = { id: 'IHEManifest', type: TYPE_MANIFEST };
+
+    it('SignedProperties not covered by SignedInfo', () => {
+      const input = submission();
+      const xml = sign(previousObjects(input), [manifest]);
+      expect(xmlCryptoAccepts(xml)).toBe(true);
+      expect(refusal(xml, input)).toBe('ds:SignedInfo: no Reference to the xades:SignedProperties (XAdES signs its qualifying properties)');
+    });
+
+    it('SigningCertificate naming a colleague of the same CA while the signer is another', () => {
+      const input = submission();
+      const properties = { id: `SignedProperties-${input.uniqueId}`, type: TYPE_SIGNED_PROPERTIES };
+      const xml = sign(previousObjects({ ...input, signer: colleague }), [manifest, properties]);
+      expect(xmlCryptoAccepts(xml)).toBe(true);
+      expect(refusal(xml, input)).toBe('xades:SigningCertificate: does not name the certificate of ds:KeyInfo (CertDigest and IssuerSerial)');
+      // The colleague's own signature of the same objects is accepted: the rule is the match, not the person.
+      expect(check(sign(previousObjects({ ...input, signer: colleague }), [manifest, properties], colleague), input).ok).toBe(true);
     });
   });
 });

@@ -22,7 +22,7 @@
  *   SHA-256 or SHA-512; DigestMethod: SHA-1, SHA-256 or SHA-512. Anything else is refused by
  *   name (exclusive C14N, XPath, enveloped-signature, RSA-PSS, ECDSA, HMAC…).
  */
-import { createHash, sign, verify, type KeyObject } from 'node:crypto';
+import { createHash, sign, verify, type KeyObject, type X509Certificate } from 'node:crypto';
 import type { Element } from '@xmldom/xmldom';
 import { canonicalizeDocument, canonicalizeElement, type SelectableElement } from '../../formats/c14n.ts';
 import { fail, ok, type Result } from '../../formats/result.ts';
@@ -210,8 +210,10 @@ export interface SignatureCheckInput {
 /**
  * Verifies a signature document: root ds:Signature, certificate of ds:KeyInfo issued by a
  * trusted CA, XML signature (SignedInfo signed by that certificate, each Reference's digest),
- * a Reference to the manifest, and the manifest covering the submission set and each document
- * with its digest.
+ * a Reference to the manifest, the manifest covering the submission set and each document
+ * with its digest, and a Reference to the XAdES SignedProperties whose SigningCertificate
+ * names the certificate of ds:KeyInfo (CertDigest and serial number: a signature cannot claim
+ * another signer's certificate).
  */
 export function verifySignatureDocument(input: SignatureCheckInput): Result<{ signerSubject: string }> {
   const xml = Buffer.from(input.bytes).toString('utf8');
@@ -241,7 +243,26 @@ export function verifySignatureDocument(input: SignatureCheckInput): Result<{ si
     if (found === undefined) return fail('ds:Manifest', `no Reference to document urn:oid:${d.uniqueId}`);
     if (found !== manifestDigest(d.bytes, d.mimeType)) return fail('ds:Manifest', `digest of urn:oid:${d.uniqueId} does not match the document`);
   }
+  const properties = [...signed.value.values()].map((content) => parseXml(content)).find((p) => p.ok && p.value.documentElement?.namespaceURI === XADES_NS && p.value.documentElement.localName === 'SignedProperties');
+  if (!properties?.ok) return fail('ds:SignedInfo', 'no Reference to the xades:SignedProperties (XAdES signs its qualifying properties)');
+  if (!namesCertificate(properties.value.documentElement!, signer.certificate)) {
+    return fail('xades:SigningCertificate', 'does not name the certificate of ds:KeyInfo (CertDigest and IssuerSerial)');
+  }
   return ok({ signerSubject: signer.certificate.subject });
+}
+
+/** Whether SignedProperties' SigningCertificate names `certificate`: one Cert with its digest (by its DigestMethod) and its serial number. */
+function namesCertificate(signedProperties: Element, certificate: X509Certificate): boolean {
+  const child = (parent: Element | undefined, namespace: string, name: string): Element | undefined => (parent ? firstChildElement(parent, namespace, name) : undefined);
+  const signing = child(child(signedProperties, XADES_NS, 'SignedSignatureProperties'), XADES_NS, 'SigningCertificate');
+  const serial = BigInt(`0x${certificate.serialNumber}`).toString(10);
+  return (signing ? childElements(signing, XADES_NS, 'Cert') : []).some((cert) => {
+    const digest = child(cert, XADES_NS, 'CertDigest');
+    const hash = DIGESTS.get(child(digest, DS_NS, 'DigestMethod')?.getAttribute('Algorithm') ?? '');
+    const value = textOf(child(digest, DS_NS, 'DigestValue'))?.trim();
+    const serialNumber = textOf(child(child(cert, XADES_NS, 'IssuerSerial'), DS_NS, 'X509SerialNumber'))?.trim();
+    return hash !== undefined && value === createHash(hash).update(certificate.raw).digest('base64') && serialNumber === serial;
+  });
 }
 
 /** A Reference of SignedInfo, read and checked against what we implement. */
