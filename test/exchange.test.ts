@@ -143,6 +143,22 @@ describe('PFI: a validated LDL goes to the DMP, to the médecin traitant and to 
     expect(registry.map((r) => r.status)).toEqual(['urn:asip:ci-sis:2010:StatusType:Deleted']);
     expect((await call('POST', `/api/documents/${replacement.id}/withdraw`, { reason: 'encore' })).status).toBe(409);
   });
+
+  it('tracking lists every outgoing document newest first, page by page, and audits the access', async () => {
+    interface Listed { id: string; sourceId: string; action: string; createdAt: string; dispatches: Dispatch[] }
+    const all = (await call<{ items: Listed[] }>('GET', '/api/exchange/documents?source=dpi')).json.items;
+    // The withdrawal, the replacement, the original: newest first.
+    expect(all.map((d) => [d.sourceId, d.action])).toEqual([[`${replacement.id}#withdrawal`, 'delete'], [replacement.id, 'publish'], [ldl.id, 'publish']]);
+    const first = (await call<{ items: Listed[]; next?: string }>('GET', '/api/exchange/documents?source=dpi&limit=2')).json;
+    const second = (await call<{ items: Listed[]; next?: string }>('GET', `/api/exchange/documents?source=dpi&limit=2&cursor=${first.next!}`)).json;
+    const next = second.items;
+    expect([...first.items, ...next].map((d) => d.id)).toEqual(all.map((d) => d.id));
+    expect(second.next).toBeUndefined();
+    expect((await call('GET', '/api/exchange/documents?cursor=abc')).status).toBe(400);
+    expect(all[2]!.dispatches.map((d) => d.status)).toEqual(['delivered', 'delivered', 'delivered']);
+    const audit = rowsOf(await app.database.db.execute(sql`select details from audit_events where action = 'exchange.outgoing.list' order by id desc limit 1`));
+    expect(audit[0]!.details).toEqual({ results: next.map((d) => d.id) });
+  });
 });
 
 describe('PFI: rules and faults', () => {

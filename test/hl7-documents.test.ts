@@ -158,6 +158,22 @@ describe.skipIf(!HL7V2)(`CDA documents in HL7 v2 from the plateaux techniques${H
       ['mssante-pro', MDN_MAILBOX, 'failed'],
     ]);
 
+    // Hospital IT tracks it like a DPI document: listed with its channels, found among the documents with a failed channel, then in full.
+    const api = async <T>(path: string): Promise<{ status: number; json: T }> => {
+      const response = await fetch(`${app.url}${path}`, { headers: { 'x-passerelle-user': 'admin.si' } });
+      return { status: response.status, json: await response.json() as T };
+    };
+    interface Listed { id: string; source: string; sourceId: string; uniqueId: string; label: string; dispatches: Array<{ channel: string; recipient: string | null; status: string; history: unknown[] }> }
+    const listed = (await api<{ items: Listed[] }>('/api/exchange/documents?source=hl7')).json.items.find((d) => d.uniqueId === CR_BIO)!;
+    expect(listed).toMatchObject({ source: 'hl7', label: expect.any(String) });
+    expect(listed.dispatches.map((d) => [d.channel, d.recipient, d.status]).sort()).toEqual(sent.map((d) => [d.channel, d.recipient || null, d.status]).sort());
+    expect((await api<{ items: Listed[] }>('/api/exchange/documents?status=failed')).json.items.map((d) => d.id)).toContain(listed.id);
+    expect((await api<{ items: Listed[] }>('/api/exchange/documents?source=dpi')).json.items.map((d) => d.id)).not.toContain(listed.id);
+    const one = await api<Listed>(`/api/exchange/documents/${listed.id}`);
+    expect(one.json.dispatches.find((d) => d.recipient === MDN_MAILBOX)?.history.length).toBeGreaterThanOrEqual(2);
+    expect((await api('/api/exchange/documents?status=perdu')).status).toBe(400);
+    expect((await api(`/api/exchange/documents/${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}`)).status).toBe(404);
+
     // The DMP holds the CDA as sent, byte for byte.
     const carried = await app.database.db.select({ cda: outgoingDocuments.cda }).from(outgoingDocuments).where(eq(outgoingDocuments.uniqueId, CR_BIO));
     const retrieved = await dmp.retrieve(CR_BIO, { patient: PAT_TROIS });

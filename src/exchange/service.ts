@@ -34,7 +34,7 @@
  * and hash (channels.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, getTableColumns, inArray, like, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, inArray, like, or, sql, type SQL } from 'drizzle-orm';
 import { parseCdaHeader, type CdaHeader } from '../formats/cda/index.ts';
 import type { Distribution, DocumentService, DocumentValidatedEvent, DocumentVisibilityEvent, DocumentWithdrawnEvent } from '../record/index.ts';
 import { audit } from '../platform/audit/index.ts';
@@ -226,6 +226,49 @@ export async function recordDispatches(tx: Executor, outgoing: OutgoingHeader, p
   return rows.filter((r) => created.has(r.id));
 }
 
+/** An outgoing document as tracking shows it: what it is, for whom, and each channel. */
+export interface OutgoingView {
+  id: string;
+  source: OutgoingDocument['source'];
+  /** The DPI document id (`<id>#…` for a deletion or a visibility change), or `<inbox message id>:<n>` for HL7. */
+  sourceId: string;
+  action: OutgoingDocument['action'];
+  uniqueId: string;
+  version: number;
+  code: string;
+  label: string;
+  title: string;
+  patient: OutgoingDocument['patient'];
+  createdAt: string;
+  dispatches: DispatchView[];
+}
+
+/** Filters of the tracking list, newest first; `cursor` is the `next` of the previous page. */
+export interface OutgoingFilter {
+  source?: OutgoingDocument['source'];
+  /** Documents with at least one dispatch in this status (e.g. `failed`, `pending`). */
+  status?: Dispatch['status'];
+  from?: Date;
+  to?: Date;
+  cursor?: string;
+  limit?: number;
+}
+
+/** A page of the tracking list; `next` when there may be more. */
+export interface OutgoingPage {
+  items: OutgoingView[];
+  next?: string;
+}
+
+/** The position after an outgoing document in the list (newest first): its time and id, opaque to clients. */
+const cursorAfter = (o: OutgoingHeader): string => Buffer.from(`${o.createdAt.toISOString()}|${o.id}`, 'utf8').toString('base64url');
+
+function positionOf(cursor: string): { createdAt: string; id: string } {
+  const [createdAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  if (!createdAt || !id || Number.isNaN(Date.parse(createdAt)) || !/^[0-9a-f-]{36}$/i.test(id)) throw new ExchangeError('invalid_cursor', 'Curseur de page invalide : reprenez la valeur `next` de la page précédente', 400);
+  return { createdAt, id };
+}
+
 export interface DispatchView {
   id: string;
   /** What the channel carries: the document, or (DMP only) its deletion or a change of its visibility. */
@@ -242,6 +285,13 @@ export interface DispatchView {
   readAt?: string;
   updatedAt: string;
   history: Array<{ status: string; detail?: string; at: string }>;
+}
+
+function outgoingView(o: OutgoingHeader, dispatches: DispatchView[]): OutgoingView {
+  return {
+    id: o.id, source: o.source, sourceId: o.sourceId, action: o.action, uniqueId: o.uniqueId, version: o.version,
+    code: o.code, label: o.label, title: o.title, patient: o.patient, createdAt: o.createdAt.toISOString(), dispatches,
+  };
 }
 
 async function addEvent(db: Executor, dispatchId: string, status: string, detail?: string): Promise<void> {
@@ -442,6 +492,22 @@ export function createExchangeService(deps: ExchangeDeps) {
     });
   }
 
+  /** The dispatches of each outgoing document, with their history, in channel order. */
+  async function dispatchViews(outgoing: OutgoingHeader[]): Promise<Array<[OutgoingHeader, DispatchView[]]>> {
+    if (outgoing.length === 0) return [];
+    const rows = await db.select().from(dispatches).where(inArray(dispatches.outgoingId, outgoing.map((o) => o.id)))
+      .orderBy(asc(dispatches.createdAt), asc(dispatches.channel), asc(dispatches.recipient));
+    const events = rows.length === 0 ? [] : await db.select().from(dispatchEvents).where(inArray(dispatchEvents.dispatchId, rows.map((r) => r.id))).orderBy(asc(dispatchEvents.id));
+    const view = (o: OutgoingHeader, r: Dispatch): DispatchView => ({
+      id: r.id, action: o.action, channel: r.channel, recipient: r.recipient || null, status: r.status, attempts: r.attempts, updatedAt: r.updatedAt.toISOString(),
+      ...(r.reason ? { reason: r.reason } : {}), ...(r.errorCode ? { errorCode: r.errorCode } : {}), ...(r.externalId ? { externalId: r.externalId } : {}),
+      ...(r.sentAt ? { sentAt: r.sentAt.toISOString() } : {}), ...(r.deliveredAt ? { deliveredAt: r.deliveredAt.toISOString() } : {}),
+      ...(r.readAt ? { readAt: r.readAt.toISOString() } : {}),
+      history: events.filter((e) => e.dispatchId === r.id).map((e) => ({ status: e.status, ...(e.detail ? { detail: e.detail } : {}), at: e.at.toISOString() })),
+    });
+    return outgoing.map((o) => [o, rows.filter((r) => r.outgoingId === o.id).map((r) => view(o, r))]);
+  }
+
   /**
    * What follows a DPI document's publication in the DMP (its deletion, a visibility change):
    * one more outgoing document carrying no bytes — the DMP is told which uniqueId to change —
@@ -537,23 +603,44 @@ export function createExchangeService(deps: ExchangeDeps) {
       return true;
     },
 
-    /** Per channel of a DPI document: status, times, error, history. Audited. */
+    /** Per channel of a DPI document (its publication, deletion, visibility changes): status, times, error, history. Audited. */
     async dispatchesOf(documentId: string, actor: string): Promise<DispatchView[]> {
       const outgoing = await db.select(OUTGOING_HEADER).from(outgoingDocuments).where(and(eq(outgoingDocuments.source, 'dpi'),
-        or(eq(outgoingDocuments.sourceId, documentId), like(outgoingDocuments.sourceId, `${documentId.replace(/[%_\\]/g, '\\$&')}#%`))));
+        or(eq(outgoingDocuments.sourceId, documentId), like(outgoingDocuments.sourceId, `${documentId.replace(/[%_\\]/g, '\\$&')}#%`)))).orderBy(asc(outgoingDocuments.createdAt));
       await audit(db, { actor, action: 'document.dispatches', subjectType: 'document', subjectId: documentId });
-      if (outgoing.length === 0) return [];
-      const actionOf = new Map(outgoing.map((o) => [o.id, o.action]));
-      const rows = await db.select().from(dispatches).where(inArray(dispatches.outgoingId, outgoing.map((o) => o.id)))
-        .orderBy(asc(dispatches.createdAt), asc(dispatches.channel), asc(dispatches.recipient));
-      const events = rows.length === 0 ? [] : await db.select().from(dispatchEvents).where(inArray(dispatchEvents.dispatchId, rows.map((r) => r.id))).orderBy(asc(dispatchEvents.id));
-      return rows.map((r) => ({
-        id: r.id, action: actionOf.get(r.outgoingId)!, channel: r.channel, recipient: r.recipient || null, status: r.status, attempts: r.attempts, updatedAt: r.updatedAt.toISOString(),
-        ...(r.reason ? { reason: r.reason } : {}), ...(r.errorCode ? { errorCode: r.errorCode } : {}), ...(r.externalId ? { externalId: r.externalId } : {}),
-        ...(r.sentAt ? { sentAt: r.sentAt.toISOString() } : {}), ...(r.deliveredAt ? { deliveredAt: r.deliveredAt.toISOString() } : {}),
-        ...(r.readAt ? { readAt: r.readAt.toISOString() } : {}),
-        history: events.filter((e) => e.dispatchId === r.id).map((e) => ({ status: e.status, ...(e.detail ? { detail: e.detail } : {}), at: e.at.toISOString() })),
-      }));
+      return (await dispatchViews(outgoing)).flatMap(([, views]) => views);
+    },
+
+    /**
+     * Tracking of every outgoing document, whatever its source (the DPI, the plateaux
+     * techniques' HL7 messages): newest first, filtered by source, period and dispatch status
+     * (say, every document with a failed channel). Audited with the documents listed.
+     */
+    async outgoingList(filter: OutgoingFilter, actor: string): Promise<OutgoingPage> {
+      const conditions: SQL[] = [];
+      if (filter.source) conditions.push(eq(outgoingDocuments.source, filter.source));
+      if (filter.from) conditions.push(sql`${outgoingDocuments.createdAt} >= ${filter.from.toISOString()}`);
+      if (filter.to) conditions.push(sql`${outgoingDocuments.createdAt} < ${filter.to.toISOString()}`);
+      if (filter.cursor) {
+        const after = positionOf(filter.cursor);
+        conditions.push(sql`(${outgoingDocuments.createdAt}, ${outgoingDocuments.id}) < (${after.createdAt}::timestamptz, ${after.id}::uuid)`);
+      }
+      if (filter.status) conditions.push(sql`exists (select 1 from ${dispatches} where ${dispatches.outgoingId} = ${outgoingDocuments.id} and ${dispatches.status} = ${filter.status})`);
+      const limit = Math.min(Math.max(filter.limit ?? 50, 1), 500);
+      const outgoing = await db.select(OUTGOING_HEADER).from(outgoingDocuments).where(and(...conditions))
+        .orderBy(desc(outgoingDocuments.createdAt), desc(outgoingDocuments.id)).limit(limit);
+      await audit(db, { actor, action: 'exchange.outgoing.list', subjectType: 'outgoing', subjectId: '*', details: { results: outgoing.map((o) => o.id) } });
+      const items = (await dispatchViews(outgoing)).map(([o, views]) => outgoingView(o, views));
+      return { items, ...(outgoing.length === limit ? { next: cursorAfter(outgoing[limit - 1]!) } : {}) };
+    },
+
+    /** One outgoing document with each channel's history. Audited. */
+    async outgoing(id: string, actor: string): Promise<OutgoingView> {
+      const [found] = await db.select(OUTGOING_HEADER).from(outgoingDocuments).where(eq(outgoingDocuments.id, id));
+      if (!found) throw new ExchangeError('not_found', `Document sortant ${id} introuvable`, 404);
+      await audit(db, { actor, action: 'exchange.outgoing', subjectType: 'outgoing', subjectId: id });
+      const [[, views]] = await dispatchViews([found]) as [[OutgoingHeader, DispatchView[]]];
+      return outgoingView(found, views);
     },
 
     /**

@@ -49,7 +49,10 @@ export const outgoingDocuments = pgTable('outgoing_documents', {
 }, (t) => [
   uniqueIndex('outgoing_source_idx').on(t.source, t.sourceId),
   index('outgoing_set_idx').on(t.setId),
+  index('outgoing_created_idx').on(t.createdAt),
 ]);
+
+export const DISPATCH_STATUSES = ['pending', 'sent', 'delivered', 'read', 'blocked', 'failed'] as const;
 
 /**
  * One channel of one outgoing document: the DMP, one professional mailbox, or the patient's
@@ -62,7 +65,7 @@ export const dispatches = pgTable('dispatches', {
   channel: text('channel', { enum: DISTRIBUTION_CHANNELS }).notNull(),
   /** MSSanté address; empty for the DMP. */
   recipient: text('recipient').notNull().default(''),
-  status: text('status', { enum: ['pending', 'sent', 'delivered', 'read', 'blocked', 'failed'] }).notNull(),
+  status: text('status', { enum: DISPATCH_STATUSES }).notNull(),
   /** Why it is blocked, or the last error (French). */
   reason: text('reason'),
   errorCode: text('error_code'),

@@ -1,0 +1,1 @@
+CREATE INDEX "outgoing_created_idx" ON "outgoing_documents" USING btree ("created_at");
