@@ -29,7 +29,7 @@ import { createInbox, encodeHl7, type Inbox } from './platform/hl7-inbox/index.t
 import { createHttpServer, type HttpServer } from './platform/http/index.ts';
 import { startWorker, type Worker } from './platform/jobs/index.ts';
 import type { Logger } from './platform/logging.ts';
-import { createMllpServer, type MllpServer } from './platform/mllp/index.ts';
+import { createMllpServer, type MllpServer, type MllpServerTlsOptions } from './platform/mllp/index.ts';
 import { ensureTestPki, type TestPki } from './platform/pki/index.ts';
 
 export const VERSION = '0.1.0';
@@ -103,6 +103,15 @@ export async function startSandboxes(config: Config, pki: TestPki, logger: Logge
 function tlsFrom(files: { certFile: string; keyFile: string; caFile?: string } | undefined, fallback: { cert: string; key: string; ca: string }): { cert: string; key: string; ca?: string } {
   if (!files) return fallback;
   return { cert: readFileSync(files.certFile, 'utf8'), key: readFileSync(files.keyFile, 'utf8'), ...(files.caFile ? { ca: readFileSync(files.caFile, 'utf8') } : {}) };
+}
+
+/** TLS of the MLLP listener from its configured files: client certificates checked against the CA unless not required. */
+function mllpTls(files: NonNullable<Config['mllp']['tls']>): MllpServerTlsOptions {
+  const required = files.requireClientCertificate;
+  return {
+    cert: readFileSync(files.certFile, 'utf8'), key: readFileSync(files.keyFile, 'utf8'),
+    ...(files.caFile ? { ca: readFileSync(files.caFile, 'utf8') } : {}), requestCert: required, rejectUnauthorized: required,
+  };
 }
 
 function annuaireClientFrom(config: Config, pki: TestPki, logger: Logger, sandboxUrl?: string): AnnuaireClient {
@@ -258,6 +267,7 @@ export async function startApp({ config, logger, ...options }: StartOptions): Pr
       application: config.establishment.application, facility: config.establishment.finess,
     });
     const mllp: MllpServer = createMllpServer({
+      ...(config.mllp.tls ? { tls: mllpTls(config.mllp.tls) } : {}),
       handler: async (raw, context) => encodeHl7(await inbox.receive(raw, `${context.remoteAddress}${context.peerCertificate?.subjectCommonName ? ` ${context.peerCertificate.subjectCommonName}` : ''}`)),
       onError: (error, context) => logger.warn({ err: { message: error.message, name: error.name }, connection: context?.connectionId }, 'MLLP connection error'),
     });

@@ -30,7 +30,17 @@ export const configSchema = z.object({
   /** PostgreSQL URL; when absent the embedded PGlite database in `<dataDir>/pglite` is used. */
   databaseUrl: z.string().optional(),
   http: z.object({ host: z.string().default('127.0.0.1'), port: port.default(8080) }).prefault({}),
-  mllp: z.object({ host: z.string().default('127.0.0.1'), port: port.default(2575) }).prefault({}),
+  mllp: z.object({
+    host: z.string().default('127.0.0.1'),
+    port: port.default(2575),
+    /**
+     * HL7 over TLS: the listener's certificate and key; with `requireClientCertificate` (the
+     * default) every client must present a certificate issued by `caFile`.
+     */
+    tls: tlsFiles.extend({ requireClientCertificate: z.boolean().default(true) })
+      .refine((t) => !t.requireClientCertificate || t.caFile !== undefined, { message: 'caFile is needed to check the clients\' certificates (or set requireClientCertificate to false)', path: ['caFile'] })
+      .optional(),
+  }).prefault({}),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   establishment: z.object({
     name: z.string().default('CH DE DEMONSTRATION'),
