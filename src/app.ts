@@ -255,7 +255,8 @@ export async function startApp({ config, logger, ...options }: StartOptions): Pr
 
     // HL7 v2 inbound over MLLP: stored raw, deduplicated, routed, acknowledged.
     const pamIdentity = createPamIdentityHandler(identityServiceFor);
-    const hl7Documents = createHl7DocumentHandler();
+    // A plateau technique's document is linked to the patient's identity in the referential.
+    const hl7Documents = createHl7DocumentHandler({ identityOf: (tx, patient) => identityServiceFor(tx).identityOf(patient) });
     const inbox = createInbox({
       db: database.db, logger,
       handlers: {

@@ -73,6 +73,8 @@ describe.skipIf(!HL7V2)(`CDA documents in HL7 v2 from the plateaux techniques${H
   let producer: MllpServer;
   let dmp: DmpClient;
   const zams: ZamRead[] = [];
+  /** PAT-TROIS in the identity referential (qualified through the INSi sandbox). */
+  let patientId: string;
 
   beforeAll(async () => {
     producer = createMllpServer({
@@ -99,6 +101,7 @@ describe.skipIf(!HL7V2)(`CDA documents in HL7 v2 from the plateaux techniques${H
     const headers = { 'x-passerelle-user': 'dr.medecin', 'content-type': 'application/json' };
     const created = await fetch(`${app.url}/api/identities`, { method: 'POST', headers, body: JSON.stringify({ traits: { birthName: 'PAT-TROIS', birthGivenNames: 'DOMINIQUE', birthDate: '1979-03-28', sex: 'F' } }) });
     const id = ((await created.json()) as { identity: { id: string } }).identity.id;
+    patientId = id;
     await fetch(`${app.url}/api/identities/${id}/proofs`, { method: 'POST', headers, body: JSON.stringify({ type: 'CN' }) });
     const insi = await fetch(`${app.url}/api/identities/${id}/insi`, { method: 'POST', headers, body: '{}' });
     expect(((await insi.json()) as { identity: { status: string } }).identity.status).toBe('QUAL');
@@ -163,9 +166,11 @@ describe.skipIf(!HL7V2)(`CDA documents in HL7 v2 from the plateaux techniques${H
       const response = await fetch(`${app.url}${path}`, { headers: { 'x-passerelle-user': 'admin.si' } });
       return { status: response.status, json: await response.json() as T };
     };
-    interface Listed { id: string; source: string; sourceId: string; uniqueId: string; label: string; dispatches: Array<{ channel: string; recipient: string | null; status: string; history: unknown[] }> }
+    interface Listed { id: string; source: string; identityId: string | null; sourceId: string; uniqueId: string; label: string; dispatches: Array<{ channel: string; recipient: string | null; status: string; history: unknown[] }> }
     const listed = (await api<{ items: Listed[] }>('/api/exchange/documents?source=hl7')).json.items.find((d) => d.uniqueId === CR_BIO)!;
-    expect(listed).toMatchObject({ source: 'hl7', label: expect.any(String) });
+    // Linked to PAT-TROIS by her INS (the producer's IPP is not one of ours), so it is among her documents.
+    expect(listed).toMatchObject({ source: 'hl7', identityId: patientId, label: expect.any(String) });
+    expect((await api<{ items: Listed[] }>(`/api/exchange/documents?identityId=${patientId}`)).json.items.map((d) => d.id)).toContain(listed.id);
     expect(listed.dispatches.map((d) => [d.channel, d.recipient, d.status]).sort()).toEqual(sent.map((d) => [d.channel, d.recipient || null, d.status]).sort());
     expect((await api<{ items: Listed[] }>('/api/exchange/documents?status=failed')).json.items.map((d) => d.id)).toContain(listed.id);
     expect((await api<{ items: Listed[] }>('/api/exchange/documents?source=dpi')).json.items.map((d) => d.id)).not.toContain(listed.id);

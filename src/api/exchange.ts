@@ -22,6 +22,7 @@ export function registerExchangeRoutes(app: HttpServer, deps: { exchange: Exchan
       tags, summary: 'Suivi de tous les documents envoyés (DPI et plateaux techniques) : les plus récents d’abord, filtrés par origine, période et statut d’un envoi',
       querystring: z.object({
         source: z.enum(['dpi', 'hl7']).optional().describe('dpi : documents validés dans le DPI ; hl7 : documents reçus des plateaux techniques'),
+        identityId: z.uuid().optional().describe('Les documents d’un patient (identité du référentiel)'),
         status: z.enum(DISPATCH_STATUSES).optional().describe('Documents dont au moins un envoi a ce statut (p. ex. failed)'),
         from: z.iso.datetime().optional(), to: z.iso.datetime().optional(),
         cursor: z.string().max(200).optional().describe('Page suivante : la valeur `next` de la page précédente'),
@@ -29,9 +30,9 @@ export function registerExchangeRoutes(app: HttpServer, deps: { exchange: Exchan
       }),
     },
   }, async (req) => {
-    const { source, status, from, to, cursor, limit } = req.query;
+    const { source, identityId, status, from, to, cursor, limit } = req.query;
     return await exchange.outgoingList({
-      ...(source ? { source } : {}), ...(status ? { status } : {}), ...(limit ? { limit } : {}), ...(cursor ? { cursor } : {}),
+      ...(source ? { source } : {}), ...(identityId ? { identityId } : {}), ...(status ? { status } : {}), ...(limit ? { limit } : {}), ...(cursor ? { cursor } : {}),
       ...(from ? { from: new Date(from) } : {}), ...(to ? { to: new Date(to) } : {}),
     }, actorOf(req));
   });

@@ -80,8 +80,19 @@ function mailOf(read: DocumentMessage): OutgoingMail | null {
   return Object.keys(mail).length > 0 ? mail : null;
 }
 
+/** The patient of a message as the identity referential knows them: PID-3's IPP, the INS the document is indexed on. */
+export interface Hl7DocumentPatient {
+  ipp?: { id: string; authority: string };
+  ins?: { matricule: string; oid: string };
+}
+
+export interface Hl7DocumentHandlerOptions {
+  /** The identity of the referential a message's patient is, if any (in the inbox's transaction): the outgoing document is linked to it. */
+  identityOf?: (tx: Executor, patient: Hl7DocumentPatient) => Promise<string | undefined>;
+}
+
 /** Inbox handler of ORU^R01 and MDM^T02/T04/T10. */
-export function createHl7DocumentHandler(): Hl7Handler {
+export function createHl7DocumentHandler(options: Hl7DocumentHandlerOptions = {}): Hl7Handler {
   return async (message: Hl7Message, tx: Executor, context): Promise<HandlerOutcome> => {
     const read = readDocumentMessage(message);
     if (!read.ok) return { code: 'AR', errors: [refusal(read.error.field, read.error.rule, /required|needs|no /.test(read.error.rule) ? 101 : 102)] };
@@ -110,6 +121,8 @@ export function createHl7DocumentHandler(): Hl7Handler {
       }
       const header = parsed.value.document;
       const ins = insOf(doc, header.patient.ins);
+      const ipp = doc.patient.ipp ? { id: doc.patient.ipp.id, authority: doc.patient.ipp.authority.namespace || doc.patient.ipp.authority.universalId || '' } : undefined;
+      const identityId = (await options.identityOf?.(tx, { ...(ipp ? { ipp } : {}), ...(ins ? { ins } : {}) })) ?? null;
       const plan = planDispatches({
         ...(ins ? { qualifiedIns: ins } : {}),
         professionalAddresses,
@@ -120,7 +133,7 @@ export function createHl7DocumentHandler(): Hl7Handler {
         doc.action === 'delete' && p.channel !== 'dmp' && p.status === 'pending' ? { ...p, status: 'blocked', reason: NOT_BY_MSSANTE } : p));
       const label = header.code.displayName ?? doc.documentType?.text ?? carried.type.text ?? header.code.code;
       const outgoing = await recordOutgoing(tx, {
-        source: 'hl7', sourceId: hl7SourceId(context.messageId, index + 1), identityId: null,
+        source: 'hl7', sourceId: hl7SourceId(context.messageId, index + 1), identityId,
         uniqueId: carried.uniqueId,
         // One ordering key for a document and its replacements: the CDA setId, else the first version's uniqueId.
         setId: header.setId ? uniqueIdOf(header.setId) : (carried.parentUniqueId ?? carried.uniqueId),

@@ -230,6 +230,8 @@ export async function recordDispatches(tx: Executor, outgoing: OutgoingHeader, p
 export interface OutgoingView {
   id: string;
   source: OutgoingDocument['source'];
+  /** The patient's identity in the referential, when known. */
+  identityId: string | null;
   /** The DPI document id (`<id>#…` for a deletion or a visibility change), or `<inbox message id>:<n>` for HL7. */
   sourceId: string;
   action: OutgoingDocument['action'];
@@ -246,6 +248,8 @@ export interface OutgoingView {
 /** Filters of the tracking list, newest first; `cursor` is the `next` of the previous page. */
 export interface OutgoingFilter {
   source?: OutgoingDocument['source'];
+  /** One patient's documents (an identity of the referential). */
+  identityId?: string;
   /** Documents with at least one dispatch in this status (e.g. `failed`, `pending`). */
   status?: Dispatch['status'];
   from?: Date;
@@ -289,7 +293,7 @@ export interface DispatchView {
 
 function outgoingView(o: OutgoingHeader, dispatches: DispatchView[]): OutgoingView {
   return {
-    id: o.id, source: o.source, sourceId: o.sourceId, action: o.action, uniqueId: o.uniqueId, version: o.version,
+    id: o.id, source: o.source, identityId: o.identityId, sourceId: o.sourceId, action: o.action, uniqueId: o.uniqueId, version: o.version,
     code: o.code, label: o.label, title: o.title, patient: o.patient, createdAt: o.createdAt.toISOString(), dispatches,
   };
 }
@@ -619,6 +623,7 @@ export function createExchangeService(deps: ExchangeDeps) {
     async outgoingList(filter: OutgoingFilter, actor: string): Promise<OutgoingPage> {
       const conditions: SQL[] = [];
       if (filter.source) conditions.push(eq(outgoingDocuments.source, filter.source));
+      if (filter.identityId) conditions.push(eq(outgoingDocuments.identityId, filter.identityId));
       if (filter.from) conditions.push(sql`${outgoingDocuments.createdAt} >= ${filter.from.toISOString()}`);
       if (filter.to) conditions.push(sql`${outgoingDocuments.createdAt} < ${filter.to.toISOString()}`);
       if (filter.cursor) {

@@ -50,6 +50,7 @@ export const outgoingDocuments = pgTable('outgoing_documents', {
   uniqueIndex('outgoing_source_idx').on(t.source, t.sourceId),
   index('outgoing_set_idx').on(t.setId),
   index('outgoing_created_idx').on(t.createdAt),
+  index('outgoing_identity_idx').on(t.identityId),
 ]);
 
 export const DISPATCH_STATUSES = ['pending', 'sent', 'delivered', 'read', 'blocked', 'failed'] as const;

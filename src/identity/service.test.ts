@@ -90,6 +90,27 @@ describe('identity service', () => {
     await expect(service.recordProof('00000000-0000-0000-0000-000000000000', { type: 'CN' }, 'a')).rejects.toMatchObject({ status: 404 });
   });
 
+  it('tells which identity another system\'s message is about: by IPP (the survivor of a merge), else by qualified INS, never a guess', async () => {
+    const traits = { birthName: 'PAT-TROIS', birthGivenNames: 'DOMINIQUE', birthDate: '1979-03-28', sex: 'F' as const };
+    const { identity } = await service.create({ traits }, 'agent-1');
+    await service.recordProof(identity.id, { type: 'CN' }, 'agent-1');
+    nextOutcome = { code: '00', calls: 1, identity: { matricule: '279035121518989', oid: '1.2.250.1.213.1.4.10', traits, history: [], warnings: [] } };
+    expect((await service.qualifyWithInsi(identity.id, {}, 'agent-1')).identity.status).toBe('QUAL');
+    const ipp = { id: identity.ipp, authority: identity.ippAuthority };
+
+    expect(await service.identityOf({ ins: { matricule: '279035121518989' } })).toBe(identity.id);
+    expect(await service.identityOf({ ipp, ins: { matricule: '279035121518989' } })).toBe(identity.id);
+    expect(await service.identityOf({ ipp: { ...ipp, authority: 'AUTRE' }, ins: { matricule: '279035121518989' } })).toBe(identity.id);
+    // The IPP's identity carries another INS: not this patient, whatever the INS finds.
+    expect(await service.identityOf({ ipp, ins: { matricule: '146026322000196' } })).toBeUndefined();
+    expect(await service.identityOf({ ins: { matricule: '146026322000196' } })).toBeUndefined();
+    expect(await service.identityOf({})).toBeUndefined();
+
+    const { identity: absorbed } = await service.create({ traits: { ...traits, birthGivenNames: 'DOMINIQUE MARIE' } }, 'agent-1');
+    await service.merge(identity.id, absorbed.id, 'agent-1');
+    expect(await service.identityOf({ ipp: { id: absorbed.ipp, authority: absorbed.ippAuthority } })).toBe(identity.id);
+  });
+
   it('finds by traits, reports duplicates, merges', async () => {
     const a = await service.create({ traits: { birthName: 'HOMONYME', birthGivenNames: 'JEAN', birthDate: '1950-01-01', sex: 'M' } }, 'a');
     const b = await service.create({ traits: { birthName: 'HOMONYME', birthGivenNames: 'JEAN PAUL', birthDate: '1950-01-01', sex: 'M' } }, 'a');

@@ -173,6 +173,24 @@ export function createIdentityService(deps: IdentityServiceDeps) {
       return row ? toIdentity(row) : undefined;
     },
 
+    /**
+     * The identity a message from another system is about (a plateau technique's document):
+     * by IPP — the survivor when that identity was merged — else the one qualified identity
+     * with the INS. Never a guess: none when the IPP's identity carries another INS, or when
+     * several qualified identities share the INS.
+     */
+    async identityOf(patient: { ipp?: { id: string; authority: string }; ins?: { matricule: string } }): Promise<string | undefined> {
+      const matricule = patient.ins?.matricule.toUpperCase();
+      if (patient.ipp) {
+        const [byIpp] = await db.select().from(identities).where(and(eq(identities.ipp, patient.ipp.id), eq(identities.ippAuthority, patient.ipp.authority)));
+        if (byIpp) return byIpp.insMatricule && matricule && byIpp.insMatricule !== matricule ? undefined : (byIpp.mergedInto ?? byIpp.id);
+      }
+      if (!matricule) return undefined;
+      const rows = await db.select({ id: identities.id }).from(identities)
+        .where(and(eq(identities.insMatricule, matricule), eq(identities.status, 'QUAL'), isNull(identities.mergedInto))).limit(2);
+      return rows.length === 1 ? rows[0]!.id : undefined;
+    },
+
     /** Search by IPP, INS (qualified identities only) or traits. */
     async search(query: SearchQuery, actor: string): Promise<Identity[]> {
       const conditions = [isNull(identities.mergedInto)];

@@ -1,0 +1,1 @@
+CREATE INDEX "outgoing_identity_idx" ON "outgoing_documents" USING btree ("identity_id");
