@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import * as workerTasks from './worker-tasks.ts';
 import { createWorkerPool, moduleBeside, type WorkerPool } from './platform/workers/index.ts';
 import { resolve } from 'node:path';
-import { registerDocumentRoutes, registerExchangeRoutes, registerIdentityRoutes, registerOperationsRoutes, registerReceivedRoutes } from './api/index.ts';
+import { registerDocumentRoutes, registerExchangeRoutes, registerIdentityRoutes, registerOperationsRoutes, registerReceivedRoutes, registerSandboxRoutes } from './api/index.ts';
 import { createIdentityService, createPamFeedSender, createPamIdentityHandler, ITI30_EVENTS, PAM_FEED_QUEUE, type IdentityService } from './identity/index.ts';
 import {
   createDocumentService, createPamMovementHandler, createReceivedDocumentService, DOCUMENT_VALIDATED_QUEUE, DOCUMENT_VISIBILITY_QUEUE, DOCUMENT_WITHDRAWN_QUEUE, type DocumentService, type ReceivedDocumentService,
@@ -282,6 +282,7 @@ export async function startApp({ config, logger, ...options }: StartOptions): Pr
     registerExchangeRoutes(http, { exchange });
     registerReceivedRoutes(http, { received });
     registerOperationsRoutes(http, { db: database.db, inbox, wake, subscribers: config.pam.subscribers });
+    if (sandboxes) registerSandboxRoutes(http, { mssante: sandboxes.mssante });
     await http.listen({ host: config.http.host, port: config.http.port });
     stops.push(() => http.close());
     const httpPort = (http.server.address() as import('node:net').AddressInfo | null)?.port ?? config.http.port;

@@ -115,6 +115,22 @@ describe('PFI: a validated LDL goes to the DMP, to the médecin traitant and to 
     expect(inbox[0]).toMatchObject({ noReply: true });
     expect(inbox[0]!.documents.map((d) => d.uniqueId)).toEqual([ldl.cdaId]);
     expect(inbox[0]!.pdfs.length).toBeGreaterThan(0);
+
+    // The same mailbox as a tester sees it: a page in French, JSON, and the PDF itself.
+    const page = await fetch(`${app.url}/sandbox/mon-espace-sante/279035121518989`);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    const html = await page.text();
+    expect(html).toContain('<h2>Lettre de liaison à la sortie PAT-TROIS DOMINIQUE 28/03/1979</h2>');
+    expect(html).toContain('réponse impossible');
+    const listed = (await call<{ items: Array<{ uid: number; subject: string; documents: Array<{ uniqueId: string }>; pdfs: Array<{ name: string; size: number }> }> }>('GET', '/sandbox/mon-espace-sante/279035121518989/messages')).json.items;
+    expect(listed.map((m) => m.documents.map((d) => d.uniqueId))).toEqual([[ldl.cdaId]]);
+    const pdf = await fetch(`${app.url}/sandbox/mon-espace-sante/279035121518989/messages/${listed[0]!.uid}/pdfs/0`);
+    expect(pdf.headers.get('content-type')).toBe('application/pdf');
+    const bytes = Buffer.from(await pdf.arrayBuffer());
+    expect(bytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    expect(bytes.length).toBe(listed[0]!.pdfs[0]!.size);
+    expect((await fetch(`${app.url}/sandbox/mon-espace-sante/279035121518989/messages/${listed[0]!.uid}/pdfs/9`)).status).toBe(404);
+    expect((await fetch(`${app.url}/sandbox/mon-espace-sante/12345`)).status).toBe(400);
   });
 
   it('routing again changes nothing (idempotent), and a replacement is sent after its original', async () => {

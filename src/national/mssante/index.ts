@@ -38,6 +38,7 @@ export {
   AUTO_REPLY_TEST_ADDRESS, isAddress, isMssanteAddress, isPatientAddress, matriculeOfPatientAddress, normaliseAddress, PATIENT_DOMAIN, patientAddress,
 } from './addresses.ts';
 export { SANDBOX_MTA, startMssanteSandbox } from './sandbox.ts';
+export { patientMailboxHtml, patientMailboxMessage, type PatientMailboxMessage } from './sandbox-view.ts';
 export type { MssanteSandbox, MssanteSandboxCounters, MssanteSandboxOptions, PatientMailboxEntry } from './sandbox.ts';
 export {
   createSandboxDirectory, defaultMailboxes, SANDBOX_CLOSED_MAILBOX, SANDBOX_HOSPITAL_MAILBOX, SANDBOX_LAB_CERTIFICATE_CN, SANDBOX_LAB_MAILBOX,
