@@ -298,6 +298,18 @@ function outgoingView(o: OutgoingHeader, dispatches: DispatchView[]): OutgoingVi
   };
 }
 
+/** Items by key, in their order (Map.groupBy comes with Node 21). */
+function groupBy<T>(items: T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  return groups;
+}
+
 async function addEvent(db: Executor, dispatchId: string, status: string, detail?: string): Promise<void> {
   await db.insert(dispatchEvents).values({ dispatchId, status, detail: detail ?? null });
 }
@@ -502,14 +514,16 @@ export function createExchangeService(deps: ExchangeDeps) {
     const rows = await db.select().from(dispatches).where(inArray(dispatches.outgoingId, outgoing.map((o) => o.id)))
       .orderBy(asc(dispatches.createdAt), asc(dispatches.channel), asc(dispatches.recipient));
     const events = rows.length === 0 ? [] : await db.select().from(dispatchEvents).where(inArray(dispatchEvents.dispatchId, rows.map((r) => r.id))).orderBy(asc(dispatchEvents.id));
+    const historyOf = groupBy(events, (e) => e.dispatchId);
+    const dispatchesOf = groupBy(rows, (r) => r.outgoingId);
     const view = (o: OutgoingHeader, r: Dispatch): DispatchView => ({
       id: r.id, action: o.action, channel: r.channel, recipient: r.recipient || null, status: r.status, attempts: r.attempts, updatedAt: r.updatedAt.toISOString(),
       ...(r.reason ? { reason: r.reason } : {}), ...(r.errorCode ? { errorCode: r.errorCode } : {}), ...(r.externalId ? { externalId: r.externalId } : {}),
       ...(r.sentAt ? { sentAt: r.sentAt.toISOString() } : {}), ...(r.deliveredAt ? { deliveredAt: r.deliveredAt.toISOString() } : {}),
       ...(r.readAt ? { readAt: r.readAt.toISOString() } : {}),
-      history: events.filter((e) => e.dispatchId === r.id).map((e) => ({ status: e.status, ...(e.detail ? { detail: e.detail } : {}), at: e.at.toISOString() })),
+      history: (historyOf.get(r.id) ?? []).map((e) => ({ status: e.status, ...(e.detail ? { detail: e.detail } : {}), at: e.at.toISOString() })),
     });
-    return outgoing.map((o) => [o, rows.filter((r) => r.outgoingId === o.id).map((r) => view(o, r))]);
+    return outgoing.map((o) => [o, (dispatchesOf.get(o.id) ?? []).map((r) => view(o, r))]);
   }
 
   /**
