@@ -230,6 +230,11 @@ describe('PFI: a document invisible to the patient until the announcement consul
     const inDmp = async () => (await app.database.db.select({ confidentiality: dmpSandboxEntries.confidentiality, version: dmpSandboxEntries.version, status: dmpSandboxEntries.status })
       .from(dmpSandboxEntries).where(eq(dmpSandboxEntries.uniqueId, doc.cdaId))).sort((a, b) => a.version - b.version);
     expect((await inDmp()).map((e) => e.confidentiality)).toEqual([['N', 'INVISIBLE_PATIENT']]);
+    // Still invisible to the patient: her mailbox cannot be unblocked yet.
+    const patientChannel = sent.find((d) => d.channel === 'mssante-patient')!;
+    const early = await call<{ detail: string }>('POST', `/api/dispatches/${patientChannel.id}/unblock`);
+    expect(early.status).toBe(422);
+    expect(early.json.detail).toMatch(/invisible au patient/);
 
     const shown = await call<{ distribution: { invisibleToPatient: boolean } }>('POST', `/api/documents/${doc.id}/visibility`, { invisibleToPatient: false, reason: 'consultation d’annonce réalisée' });
     expect(shown.status).toBe(200);
@@ -238,6 +243,17 @@ describe('PFI: a document invisible to the patient until the announcement consul
     expect(updated.filter((d) => d.channel === 'dmp').map((d) => [d.action, d.status])).toEqual([['publish', 'delivered'], ['visibility', 'delivered']]);
     const versions = await inDmp();
     expect(versions.map((e) => [e.version, e.confidentiality, e.status.split(':').pop()])).toEqual([[1, ['N', 'INVISIBLE_PATIENT'], 'Deprecated'], [2, ['N'], 'Approved']]);
+
+    // Now the patient receives it in her Mon espace santé mailbox, once her channel is unblocked.
+    const before = (await app.sandboxes!.mssante.patientMailbox('279035121518989')).length;
+    expect((await call('POST', `/api/dispatches/${patientChannel.id}/unblock`)).status).toBe(202);
+    const delivered = await dispatchesUntil(doc.id, (d) => d.some((x) => x.channel === 'mssante-patient' && x.status === 'delivered'));
+    expect(delivered.find((d) => d.channel === 'mssante-patient')!.history.map((h) => h.status)).toEqual(['blocked', 'pending', 'sent', 'delivered']);
+    const inbox = await app.sandboxes!.mssante.patientMailbox('279035121518989');
+    expect(inbox).toHaveLength(before + 1);
+    expect(inbox.at(-1)!.documents.map((d) => d.uniqueId)).toEqual([doc.cdaId]);
+    expect((await call('POST', `/api/dispatches/${patientChannel.id}/unblock`)).status).toBe(409);
+    expect((await call('POST', `/api/dispatches/${sent.find((d) => d.channel === 'dmp')!.id}/unblock`)).status).toBe(409);
 
     // Visible once, visible for ever: refused here (422) before anything reaches the DMP; the same choices again change nothing.
     const hidden = await call<{ detail: string; code: string }>('POST', `/api/documents/${doc.id}/visibility`, { invisibleToPatient: true, reason: 'erreur' });

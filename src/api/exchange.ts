@@ -48,6 +48,13 @@ export function registerExchangeRoutes(app: HttpServer, deps: { exchange: Exchan
     return reply.status(202).send({ status: 'pending' });
   });
 
+  app.post('/api/dispatches/:id/unblock', {
+    schema: { tags, summary: 'Envoyer finalement un canal bloqué par l’utilisateur (p. ex. la messagerie du patient après la consultation d’annonce)', params: z.object({ id: z.uuid() }) },
+  }, async (req, reply) => {
+    await exchange.unblock(req.params.id, actorOf(req));
+    return reply.status(202).send({ status: 'pending' });
+  });
+
   app.get('/api/exchange/counters', {
     schema: {
       tags, summary: 'Compteurs de la vérification d’aptitude : documents envoyés au DMP (INS qualifiée), par MSSanté, messages aux patients',

@@ -66,6 +66,9 @@ export function checkVisibility(choices: SendingChoices, hasCorrespondents: bool
   return ok(true);
 }
 
+/** The reason of a channel blocked by an explicit user action: the one block a user may lift. */
+export const BLOCKED_BY_USER = 'envoi bloqué par l\'utilisateur';
+
 export function planDispatches(input: RoutingInput): Result<PlannedDispatch[]> {
   const { choices, qualifiedIns } = input;
   const blocked = new Set(choices.blocked ?? []);
@@ -79,7 +82,7 @@ export function planDispatches(input: RoutingInput): Result<PlannedDispatch[]> {
 
   const plan: PlannedDispatch[] = [];
   const add = (channel: Channel, recipient: string | null, reason?: string): void => {
-    const byUser = blocked.has(channel) ? 'envoi bloqué par l\'utilisateur' : undefined;
+    const byUser = blocked.has(channel) ? BLOCKED_BY_USER : undefined;
     const why = byUser ?? reason;
     plan.push({ channel, recipient, status: why ? 'blocked' : 'pending', ...(why ? { reason: why } : {}) });
   };

@@ -41,7 +41,7 @@ import { audit } from '../platform/audit/index.ts';
 import type { Database, Executor } from '../platform/db/index.ts';
 import { DomainError } from '../platform/errors.ts';
 import { enqueueAll, jobsInsert, NOTIFY_CHANNEL, PermanentJobError, type EnqueueOptions, type Job, type JobCompletion } from '../platform/jobs/index.ts';
-import { planDispatches, type Channel, type PlannedDispatch } from './routing.ts';
+import { BLOCKED_BY_USER, checkVisibility, planDispatches, type Channel, type PlannedDispatch } from './routing.ts';
 import { dispatchEvents, dispatches, outgoingDocuments, receivedMessages } from './tables.ts';
 
 export const EXCHANGE_QUEUES = { dmp: 'exchange.dmp', mssante: 'exchange.mssante' } as const;
@@ -537,6 +537,8 @@ export function createExchangeService(deps: ExchangeDeps) {
     const [dmp] = published ? await db.select().from(dispatches).where(and(eq(dispatches.outgoingId, published.id), eq(dispatches.channel, 'dmp'))) : [];
     if (!published || !dmp) throw new Error(`document ${documentId} not routed yet: the change waits for its routing`);
     if (dmp.status === 'blocked' || dmp.status === 'failed') return; // never in the DMP
+    // The publication's channels still to send (a retry, a channel unblocked) carry the latest visibility.
+    if (what.confidentiality) await db.update(outgoingDocuments).set({ confidentiality: what.confidentiality }).where(eq(outgoingDocuments.id, published.id));
     const { id: _id, createdAt: _createdAt, ...copy } = published;
     const outgoing = await recordOutgoing(db, { ...copy, ...what, cda: '', pdf: null, header: null, mail: null });
     const created = await recordDispatches(db, outgoing, [{ channel: 'dmp', recipient: null, status: 'pending', reason }]);
@@ -685,6 +687,43 @@ export function createExchangeService(deps: ExchangeDeps) {
         failed: sum((r) => r.status === 'failed', 'messages'),
         pending: sum((r) => r.status === 'pending', 'messages'),
       };
+    },
+
+    /**
+     * A channel the user blocked for this document, sent after all (e.g. to the patient's
+     * mailbox once the announcement consultation made the document visible to them). Only a
+     * block by the user is lifted, and only if the channel can be used: a qualified INS for the
+     * DMP and the patient, a correspondent's address, and the rules of recipients and
+     * visibility met with the document's current visibility (a DPI document's, read from the
+     * DPI). Back to pending with a new job, audited.
+     */
+    async unblock(dispatchId: string, actor: string): Promise<void> {
+      const { dispatch, outgoing } = await loadDispatch(dispatchId).catch(() => {
+        throw new ExchangeError('not_found', `Envoi ${dispatchId} introuvable`, 404);
+      });
+      if (dispatch.status !== 'blocked' || dispatch.reason !== BLOCKED_BY_USER || outgoing.action !== 'publish') {
+        throw new ExchangeError('not_blocked_by_user', `Seul un envoi bloqué par l’utilisateur peut être débloqué${dispatch.status === 'blocked' ? ` (celui-ci : ${dispatch.reason ?? 'bloqué'})` : ''}`, 409);
+      }
+      if (dispatch.channel !== 'mssante-pro' && !outgoing.patient.ins) throw new ExchangeError('unqualified', 'Identité non qualifiée : le DMP et la messagerie patient ne sont alimentés que sur l’INS qualifiée', 422);
+      if (dispatch.channel === 'mssante-pro' && !dispatch.recipient) throw new ExchangeError('no_recipient', 'Aucun correspondant avec une messagerie MSSanté', 422);
+      const current = outgoing.source === 'dpi' ? (await deps.documents.get(outgoing.sourceId, actor)).distribution : outgoing.confidentiality;
+      const confidentiality = {
+        maskedToProfessionals: current.maskedToProfessionals, invisibleToPatient: current.invisibleToPatient, invisibleToLegalRepresentatives: current.invisibleToLegalRepresentatives,
+      };
+      const siblings = await db.select().from(dispatches).where(eq(dispatches.outgoingId, outgoing.id));
+      const stillBlocked = siblings.filter((d) => d.id !== dispatch.id && d.status === 'blocked' && d.reason === BLOCKED_BY_USER).map((d) => d.channel);
+      const consistent = checkVisibility({ ...confidentiality, blocked: stillBlocked }, siblings.some((d) => d.channel === 'mssante-pro' && d.recipient !== ''));
+      if (!consistent.ok) throw new ExchangeError('inconsistent_distribution', `Choix d’envoi incohérents : ${consistent.error.rule}`, 422, { field: consistent.error.field });
+      await db.transaction(async (tx) => {
+        const [updated] = await tx.update(dispatches).set({ status: 'pending', reason: null, updatedAt: new Date() })
+          .where(and(eq(dispatches.id, dispatchId), eq(dispatches.status, 'blocked'))).returning();
+        if (!updated) throw new ExchangeError('not_blocked_by_user', 'Seul un envoi bloqué par l’utilisateur peut être débloqué', 409);
+        await tx.update(outgoingDocuments).set({ confidentiality }).where(eq(outgoingDocuments.id, outgoing.id));
+        await addEvent(tx, dispatchId, 'pending', `débloqué par ${actor}`);
+        await enqueueAll(tx, [jobFor(outgoing, updated)]);
+        await audit(tx, { actor, action: 'dispatch.unblock', subjectType: 'dispatch', subjectId: dispatchId });
+      });
+      deps.onEnqueued?.();
     },
 
     /** Manual retry of a failed dispatch: back to pending with a new job. */
