@@ -264,9 +264,19 @@ describe('PFI: a document invisible to the patient until the announcement consul
     expect(audit).toEqual([{ details: { before: { maskedToProfessionals: false, invisibleToPatient: true, invisibleToLegalRepresentatives: false }, after: { maskedToProfessionals: false, invisibleToPatient: false, invisibleToLegalRepresentatives: false }, reason: 'consultation d’annonce réalisée' } }]);
     expect((await dispatchesUntil(doc.id, settled)).filter((d) => d.action === 'visibility')).toHaveLength(1);
 
-    // Only the current validated version changes visibility.
+    // Only the current validated version changes visibility, or has a channel unblocked.
     const draft = await call<{ id: string }>('POST', `/api/documents/${doc.id}/versions`, { sections: SECTIONS });
     expect((await call('POST', `/api/documents/${draft.json.id}/visibility`, { maskedToProfessionals: true, reason: 'brouillon' })).status).toBe(409);
+    const v2 = await call<{ id: string }>('POST', `/api/documents/${draft.json.id}/validate`, { legalAuthenticator: doctor, distribution: { blocked: ['mssante-pro', 'mssante-patient'] } });
+    expect(v2.status).toBe(200);
+    const ofV2 = await dispatchesUntil(v2.json.id, settled);
+    expect(ofV2.find((d) => d.channel === 'mssante-pro')).toMatchObject({ status: 'blocked' });
+    // v2 is the current version: its own blocked channel may go; once it is withdrawn, none may.
+    expect((await call('POST', `/api/dispatches/${ofV2.find((d) => d.channel === 'mssante-patient')!.id}/unblock`)).status).toBe(202);
+    await call('POST', `/api/documents/${v2.json.id}/withdraw`, { reason: 'erreur' });
+    const withdrawnVersion = await call<{ detail: string }>('POST', `/api/dispatches/${ofV2.find((d) => d.channel === 'mssante-pro')!.id}/unblock`);
+    expect(withdrawnVersion.status).toBe(409);
+    expect(withdrawnVersion.json.detail).toMatch(/Version remplacée ou retirée/);
   });
 });
 

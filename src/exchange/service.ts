@@ -706,7 +706,9 @@ export function createExchangeService(deps: ExchangeDeps) {
       }
       if (dispatch.channel !== 'mssante-pro' && !outgoing.patient.ins) throw new ExchangeError('unqualified', 'Identité non qualifiée : le DMP et la messagerie patient ne sont alimentés que sur l’INS qualifiée', 422);
       if (dispatch.channel === 'mssante-pro' && !dispatch.recipient) throw new ExchangeError('no_recipient', 'Aucun correspondant avec une messagerie MSSanté', 422);
-      const current = outgoing.source === 'dpi' ? (await deps.documents.get(outgoing.sourceId, actor)).distribution : outgoing.confidentiality;
+      const document = outgoing.source === 'dpi' ? await deps.documents.get(outgoing.sourceId, actor) : undefined;
+      if (document && document.status !== 'validated') throw new ExchangeError('not_current', 'Version remplacée ou retirée : seule la version validée en cours peut encore être envoyée', 409);
+      const current = document?.distribution ?? outgoing.confidentiality;
       const confidentiality = {
         maskedToProfessionals: current.maskedToProfessionals, invisibleToPatient: current.invisibleToPatient, invisibleToLegalRepresentatives: current.invisibleToLegalRepresentatives,
       };
