@@ -171,9 +171,23 @@ describe('PFI: a validated LDL goes to the DMP, to the médecin traitant and to 
     expect([...first.items, ...next].map((d) => d.id)).toEqual(all.map((d) => d.id));
     expect(second.next).toBeUndefined();
     expect((await call('GET', '/api/exchange/documents?cursor=abc')).status).toBe(400);
+    expect((await call('GET', `/api/exchange/documents?cursor=${Buffer.from(`2026|${all[0]!.id}`).toString('base64url')}`)).status).toBe(400);
+
     expect(all[2]!.dispatches.map((d) => d.status)).toEqual(['delivered', 'delivered', 'delivered']);
     const audit = rowsOf(await app.database.db.execute(sql`select details from audit_events where action = 'exchange.outgoing.list' order by id desc limit 1`));
     expect(audit[0]!.details).toEqual({ results: next.map((d) => d.id) });
+
+    // Documents created in the same millisecond, or by the same transaction (one HL7 message carrying several), each come once, page after page.
+    const ids = all.map((d) => d.id);
+    await app.database.db.execute(sql`update outgoing_documents set created_at = case when id = ${ids[2]} then '2026-12-01T10:00:00.123456Z'::timestamptz else '2026-12-01T10:00:00.123789Z'::timestamptz end where id in (${sql.join(ids.map((id) => sql`${id}`), sql`, `)})`);
+    const paged: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = (await call<{ items: Listed[]; next?: string }>('GET', `/api/exchange/documents?source=dpi&limit=1${cursor ? `&cursor=${cursor}` : ''}`)).json;
+      paged.push(...page.items.map((d) => d.id));
+      cursor = page.next;
+    } while (cursor);
+    expect(paged).toEqual([...ids.slice(0, 2).sort().reverse(), ids[2]]);
   });
 });
 

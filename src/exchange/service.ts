@@ -264,13 +264,20 @@ export interface OutgoingPage {
   next?: string;
 }
 
-/** The position after an outgoing document in the list (newest first): its time and id, opaque to clients. */
-const cursorAfter = (o: OutgoingHeader): string => Buffer.from(`${o.createdAt.toISOString()}|${o.id}`, 'utf8').toString('base64url');
+/**
+ * The position of an outgoing document in the list (newest first), opaque to clients: its
+ * creation time to the microsecond, as the database keeps it (a JavaScript Date would cut it to
+ * the millisecond and skip the documents created in the same one), and its id.
+ */
+const CREATED_EXACT = sql<string>`to_char(${outgoingDocuments.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+const cursorOf = (createdAt: string, id: string): string => Buffer.from(`${createdAt}|${id}`, 'utf8').toString('base64url');
 
 function positionOf(cursor: string): { createdAt: string; id: string } {
-  const [createdAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (!createdAt || !id || Number.isNaN(Date.parse(createdAt)) || !/^[0-9a-f-]{36}$/i.test(id)) throw new ExchangeError('invalid_cursor', 'Curseur de page invalide : reprenez la valeur `next` de la page précédente', 400);
-  return { createdAt, id };
+  const [createdAt, id, ...rest] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  if (rest.length > 0 || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(createdAt ?? '') || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id ?? '')) {
+    throw new ExchangeError('invalid_cursor', 'Curseur de page invalide : reprenez la valeur `next` de la page précédente', 400);
+  }
+  return { createdAt: createdAt!, id: id! };
 }
 
 export interface DispatchView {
@@ -648,11 +655,13 @@ export function createExchangeService(deps: ExchangeDeps) {
       }
       if (filter.status) conditions.push(sql`exists (select 1 from ${dispatches} where ${dispatches.outgoingId} = ${outgoingDocuments.id} and ${dispatches.status} = ${filter.status})`);
       const limit = Math.min(Math.max(filter.limit ?? 50, 1), 500);
-      const outgoing = await db.select(OUTGOING_HEADER).from(outgoingDocuments).where(and(...conditions))
+      const rows = await db.select({ header: OUTGOING_HEADER, createdExact: CREATED_EXACT }).from(outgoingDocuments).where(and(...conditions))
         .orderBy(desc(outgoingDocuments.createdAt), desc(outgoingDocuments.id)).limit(limit);
+      const outgoing = rows.map((r) => r.header);
       await audit(db, { actor, action: 'exchange.outgoing.list', subjectType: 'outgoing', subjectId: '*', details: { results: outgoing.map((o) => o.id) } });
       const items = (await dispatchViews(outgoing)).map(([o, views]) => outgoingView(o, views));
-      return { items, ...(outgoing.length === limit ? { next: cursorAfter(outgoing[limit - 1]!) } : {}) };
+      const last = rows.length === limit ? rows[limit - 1]! : undefined;
+      return { items, ...(last ? { next: cursorOf(last.createdExact, last.header.id) } : {}) };
     },
 
     /** One outgoing document with each channel's history. Audited. */
