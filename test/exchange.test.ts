@@ -174,6 +174,8 @@ describe('PFI: a validated LDL goes to the DMP, to the médecin traitant and to 
     expect((await call('GET', `/api/exchange/documents?cursor=${Buffer.from(`2026|${all[0]!.id}`).toString('base64url')}`)).status).toBe(400);
 
     expect(all[2]!.dispatches.map((d) => d.status)).toEqual(['delivered', 'delivered', 'delivered']);
+    // The aptitude counters count the two publications, not the deletion.
+    expect((await call<Record<string, number>>('GET', '/api/exchange/counters')).json).toMatchObject({ dmpDocuments: 2 });
     const audit = rowsOf(await app.database.db.execute(sql`select details from audit_events where action = 'exchange.outgoing.list' order by id desc limit 1`));
     expect(audit[0]!.details).toEqual({ results: next.map((d) => d.id) });
 
@@ -268,6 +270,11 @@ describe('PFI: a document invisible to the patient until the announcement consul
     expect(inbox.at(-1)!.documents.map((d) => d.uniqueId)).toEqual([doc.cdaId]);
     expect((await call('POST', `/api/dispatches/${patientChannel.id}/unblock`)).status).toBe(409);
     expect((await call('POST', `/api/dispatches/${sent.find((d) => d.channel === 'dmp')!.id}/unblock`)).status).toBe(409);
+    // The DPI's choices follow: the patient's channel is in use, so the document sent to her and to the médecin traitant cannot be masked now.
+    expect((await call<{ distribution: { blocked: string[] } }>('GET', `/api/documents/${doc.id}`)).json.distribution.blocked).toEqual([]);
+    const masked = await call<{ detail: string }>('POST', `/api/documents/${doc.id}/visibility`, { maskedToProfessionals: true, reason: 'masquage' });
+    expect(masked.status).toBe(422);
+    expect(masked.json.detail).toMatch(/professionnels et au patient/);
 
     // Visible once, visible for ever: refused here (422) before anything reaches the DMP; the same choices again change nothing.
     const hidden = await call<{ detail: string; code: string }>('POST', `/api/documents/${doc.id}/visibility`, { invisibleToPatient: true, reason: 'erreur' });

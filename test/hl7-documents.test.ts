@@ -197,6 +197,10 @@ describe.skipIf(!HL7V2)(`CDA documents in HL7 v2 from the plateaux techniques${H
     expect(received.text?.trim()).toBe(Buffer.from(corpsmailPs, 'base64').toString('utf8').trim());
     expect(patientBox.find((m) => m.documents.some((d) => d.uniqueId === CR_BIO))?.text).not.toContain(received.text!.trim());
     expect(mail!.raw.toString('latin1')).toMatch(/^Reply-To: adam\.hoda@test-ci-sis\.mssante\.fr\r$/m);
+    // The patient may not reply (X-MSS-MES: FIN): her copy has no Reply-To.
+    const patientRaw = (await app.sandboxes!.mssante.messages('279035121518989@patient.mssante.fr')).map((m) => m.raw.toString('latin1'));
+    expect(patientRaw.filter((r) => /^X-MSS-MES: FIN\r$/m.test(r))).not.toEqual([]);
+    expect(patientRaw.filter((r) => /^Reply-To:/m.test(r))).toEqual([]);
 
     // Business acknowledgements: Z01 from the DMP, one Z02 per recipient from the DSNs, Z03 from the MDN.
     const mine = (): ZamRead[] => zams.filter((z) => z.acknowledgedControlId === 'ORU-INIT-1');

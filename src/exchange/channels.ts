@@ -94,7 +94,8 @@ function mailOptions(document: OutgoingDocument, patient: boolean): { bodyForPro
   const body = patient ? mail.bodyForPatient : mail.bodyForProfessionals;
   return {
     ...(body ? (patient ? { bodyForPatient: body } : { bodyForProfessionals: body }) : {}),
-    ...(mail.replyTo?.length ? { replyTo: mail.replyTo } : {}),
+    // The patient's copy says she may not reply (X-MSS-MES: FIN): no Reply-To there.
+    ...(mail.replyTo?.length && !patient ? { replyTo: mail.replyTo } : {}),
   };
 }
 

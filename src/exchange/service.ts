@@ -543,9 +543,9 @@ export function createExchangeService(deps: ExchangeDeps) {
     const [published] = await db.select(OUTGOING_HEADER).from(outgoingDocuments).where(and(eq(outgoingDocuments.source, 'dpi'), eq(outgoingDocuments.sourceId, documentId)));
     const [dmp] = published ? await db.select().from(dispatches).where(and(eq(dispatches.outgoingId, published.id), eq(dispatches.channel, 'dmp'))) : [];
     if (!published || !dmp) throw new Error(`document ${documentId} not routed yet: the change waits for its routing`);
-    if (dmp.status === 'blocked' || dmp.status === 'failed') return; // never in the DMP
     // The publication's channels still to send (a retry, a channel unblocked) carry the latest visibility.
     if (what.confidentiality) await db.update(outgoingDocuments).set({ confidentiality: what.confidentiality }).where(eq(outgoingDocuments.id, published.id));
+    if (dmp.status === 'blocked' || dmp.status === 'failed') return; // not in the DMP: a later publication carries the new visibility
     const { id: _id, createdAt: _createdAt, ...copy } = published;
     const outgoing = await recordOutgoing(db, { ...copy, ...what, cda: '', pdf: null, header: null, mail: null });
     const created = await recordDispatches(db, outgoing, [{ channel: 'dmp', recipient: null, status: 'pending', reason }]);
@@ -682,15 +682,16 @@ export function createExchangeService(deps: ExchangeDeps) {
       const from = window.from ?? new Date(0);
       const to = window.to ?? new Date('9999-12-31T00:00:00Z');
       const rows = await db.select({
-        channel: dispatches.channel, status: dispatches.status,
+        channel: dispatches.channel, status: dispatches.status, action: outgoingDocuments.action,
         documents: sql<number>`count(distinct ${dispatches.outgoingId})::int`, messages: sql<number>`count(*)::int`,
-      }).from(dispatches)
+      }).from(dispatches).innerJoin(outgoingDocuments, eq(outgoingDocuments.id, dispatches.outgoingId))
         .where(and(sql`coalesce(${dispatches.sentAt}, ${dispatches.updatedAt}) >= ${from.toISOString()}`, sql`coalesce(${dispatches.sentAt}, ${dispatches.updatedAt}) < ${to.toISOString()}`))
-        .groupBy(dispatches.channel, dispatches.status);
+        .groupBy(dispatches.channel, dispatches.status, outgoingDocuments.action);
       const done = new Set<Dispatch['status']>(['sent', 'delivered', 'read']);
       const sum = (pick: (r: (typeof rows)[number]) => boolean, field: 'documents' | 'messages'): number => rows.filter(pick).reduce((n, r) => n + Number(r[field]), 0);
       return {
-        dmpDocuments: sum((r) => r.channel === 'dmp' && done.has(r.status), 'documents'),
+        // Documents published (or replaced) in the DMP; a deletion or a visibility change is no new document.
+        dmpDocuments: sum((r) => r.channel === 'dmp' && r.action === 'publish' && done.has(r.status), 'documents'),
         mssanteProDocuments: sum((r) => r.channel === 'mssante-pro' && done.has(r.status), 'documents'),
         mssantePatientMessages: sum((r) => r.channel === 'mssante-patient' && done.has(r.status), 'messages'),
         failed: sum((r) => r.status === 'failed', 'messages'),
@@ -721,11 +722,13 @@ export function createExchangeService(deps: ExchangeDeps) {
       const confidentiality = {
         maskedToProfessionals: current.maskedToProfessionals, invisibleToPatient: current.invisibleToPatient, invisibleToLegalRepresentatives: current.invisibleToLegalRepresentatives,
       };
-      const siblings = await db.select().from(dispatches).where(eq(dispatches.outgoingId, outgoing.id));
-      const stillBlocked = siblings.filter((d) => d.id !== dispatch.id && d.status === 'blocked' && d.reason === BLOCKED_BY_USER).map((d) => d.channel);
-      const consistent = checkVisibility({ ...confidentiality, blocked: stillBlocked }, siblings.some((d) => d.channel === 'mssante-pro' && d.recipient !== ''));
-      if (!consistent.ok) throw new ExchangeError('inconsistent_distribution', `Choix d’envoi incohérents : ${consistent.error.rule}`, 422, { field: consistent.error.field });
       await db.transaction(async (tx) => {
+        // One change of a document's channels at a time: the others' state is read under the lock.
+        await tx.execute(sql`select id from ${outgoingDocuments} where id = ${outgoing.id} for update`);
+        const siblings = await tx.select().from(dispatches).where(eq(dispatches.outgoingId, outgoing.id));
+        const stillBlocked = siblings.filter((d) => d.id !== dispatch.id && d.status === 'blocked' && d.reason === BLOCKED_BY_USER).map((d) => d.channel);
+        const consistent = checkVisibility({ ...confidentiality, blocked: stillBlocked }, siblings.some((d) => d.channel === 'mssante-pro' && d.recipient !== ''));
+        if (!consistent.ok) throw new ExchangeError('inconsistent_distribution', `Choix d’envoi incohérents : ${consistent.error.rule}`, 422, { field: consistent.error.field });
         const [updated] = await tx.update(dispatches).set({ status: 'pending', reason: null, updatedAt: new Date() })
           .where(and(eq(dispatches.id, dispatchId), eq(dispatches.status, 'blocked'))).returning();
         if (!updated) throw new ExchangeError('not_blocked_by_user', 'Seul un envoi bloqué par l’utilisateur peut être débloqué', 409);
@@ -734,6 +737,8 @@ export function createExchangeService(deps: ExchangeDeps) {
         await enqueueAll(tx, [jobFor(outgoing, updated)]);
         await audit(tx, { actor, action: 'dispatch.unblock', subjectType: 'dispatch', subjectId: dispatchId });
       });
+      // The DPI's choices follow, so that later checks (a visibility change) see the channel in use.
+      if (document) await deps.documents.channelUnblocked(document.id, dispatch.channel);
       deps.onEnqueued?.();
     },
 

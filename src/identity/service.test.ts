@@ -106,9 +106,14 @@ describe('identity service', () => {
     expect(await service.identityOf({ ins: { matricule: '146026322000196' } })).toBeUndefined();
     expect(await service.identityOf({})).toBeUndefined();
 
+    // Merges chain: an IPP absorbed twice leads to the last survivor, whose INS is the one compared.
     const { identity: absorbed } = await service.create({ traits: { ...traits, birthGivenNames: 'DOMINIQUE MARIE' } }, 'agent-1');
+    const { identity: first } = await service.create({ traits: { ...traits, birthGivenNames: 'DOMINIQUE ANNE' } }, 'agent-1');
+    await service.merge(absorbed.id, first.id, 'agent-1');
     await service.merge(identity.id, absorbed.id, 'agent-1');
-    expect(await service.identityOf({ ipp: { id: absorbed.ipp, authority: absorbed.ippAuthority } })).toBe(identity.id);
+    const firstIpp = { id: first.ipp, authority: first.ippAuthority };
+    expect(await service.identityOf({ ipp: firstIpp })).toBe(identity.id);
+    expect(await service.identityOf({ ipp: firstIpp, ins: { matricule: '146026322000196' } })).toBeUndefined();
   });
 
   it('finds by traits, reports duplicates, merges', async () => {

@@ -182,8 +182,11 @@ export function createIdentityService(deps: IdentityServiceDeps) {
     async identityOf(patient: { ipp?: { id: string; authority: string }; ins?: { matricule: string } }): Promise<string | undefined> {
       const matricule = patient.ins?.matricule.toUpperCase();
       if (patient.ipp) {
-        const [byIpp] = await db.select().from(identities).where(and(eq(identities.ipp, patient.ipp.id), eq(identities.ippAuthority, patient.ipp.authority)));
-        if (byIpp) return byIpp.insMatricule && matricule && byIpp.insMatricule !== matricule ? undefined : (byIpp.mergedInto ?? byIpp.id);
+        let [found] = await db.select().from(identities).where(and(eq(identities.ipp, patient.ipp.id), eq(identities.ippAuthority, patient.ipp.authority)));
+        // Merges may chain (A into B, then B into C): the survivor is at the end.
+        for (let hops = 0; found?.mergedInto && hops < 20; hops++) [found] = await db.select().from(identities).where(eq(identities.id, found.mergedInto));
+        if (found && !found.mergedInto) return found.insMatricule && matricule && found.insMatricule !== matricule ? undefined : found.id;
+        if (found) return undefined;
       }
       if (!matricule) return undefined;
       const rows = await db.select({ id: identities.id }).from(identities)

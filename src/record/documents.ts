@@ -18,7 +18,7 @@ import type { Config } from '../platform/config.ts';
 import type { Database } from '../platform/db/index.ts';
 import { composeExitDocument, newDocumentOid, type Composer, type Professional } from './compose.ts';
 import {
-  DEFAULT_DISTRIBUTION, DOCUMENT_VALIDATED_QUEUE, DOCUMENT_VISIBILITY_QUEUE, DOCUMENT_WITHDRAWN_QUEUE, type Distribution, type DocumentValidatedEvent,
+  DEFAULT_DISTRIBUTION, DOCUMENT_VALIDATED_QUEUE, DOCUMENT_VISIBILITY_QUEUE, DOCUMENT_WITHDRAWN_QUEUE, type Distribution, type DistributionChannel, type DocumentValidatedEvent,
   type DocumentVisibility, type DocumentVisibilityEvent, type DocumentWithdrawnEvent, visibilityOf,
 } from './distribution.ts';
 import { stays, documents } from './tables.ts';
@@ -89,6 +89,9 @@ export interface ValidatedDocument {
   /** CDA id of the version this one replaces. */
   replacesCdaId?: string;
 }
+
+/** One ordering key for a document's events (validated, visibility changed, withdrawn): the PFI applies them in the order they happened. */
+const eventsOf = (documentId: string): string => `document:${documentId}`;
 
 const distributionOf = (base: Distribution, changes: Partial<Distribution> | undefined): Distribution => ({ ...base, ...(changes ?? {}) });
 
@@ -170,7 +173,7 @@ export function createDocumentService(deps: { db: Database; identities: Identity
         .where(and(eq(documents.id, id), eq(documents.status, 'draft'))).returning({ id: documents.id });
       const wrote = sql`exists (select 1 from written)`;
       const event: DocumentValidatedEvent = { documentId: id };
-      const validated = await writeAndEnqueue(db, frozen, [{ queue: DOCUMENT_VALIDATED_QUEUE, payload: event, dedupKey: id }], [
+      const validated = await writeAndEnqueue(db, frozen, [{ queue: DOCUMENT_VALIDATED_QUEUE, payload: event, dedupKey: id, orderingKey: eventsOf(id) }], [
         ...(previous ? [db.update(documents).set({ status: 'replaced' }).where(and(eq(documents.id, previous.id), wrote))] : []),
         auditInsert({
           actor, action: 'document.validate', subjectType: 'document', subjectId: id,
@@ -192,7 +195,7 @@ export function createDocumentService(deps: { db: Database; identities: Identity
       const event: DocumentWithdrawnEvent = { documentId: id, reason };
       const withdrawn = await writeAndEnqueue(db,
         db.update(documents).set({ status: 'withdrawn' }).where(and(eq(documents.id, id), eq(documents.status, 'validated'))).returning({ id: documents.id }),
-        [{ queue: DOCUMENT_WITHDRAWN_QUEUE, payload: event, dedupKey: id }],
+        [{ queue: DOCUMENT_WITHDRAWN_QUEUE, payload: event, dedupKey: id, orderingKey: eventsOf(id) }],
         [auditInsert({ actor, action: 'document.withdraw', subjectType: 'document', subjectId: id, details: { reason } }, sql`exists (select 1 from written)`)]);
       if (!withdrawn) throw new DocumentError('not_validated', 'Seule la version validée en cours peut être retirée', 409);
       return view({ ...row, status: 'withdrawn' });
@@ -222,10 +225,17 @@ export function createDocumentService(deps: { db: Database; identities: Identity
       const changed = await writeAndEnqueue(db,
         db.update(documents).set({ distribution: next })
           .where(and(eq(documents.id, id), eq(documents.status, 'validated'), sql`${documents.distribution} = ${JSON.stringify(before)}::jsonb`)).returning({ id: documents.id }),
-        [{ queue: DOCUMENT_VISIBILITY_QUEUE, payload: event, dedupKey: event.change }],
+        [{ queue: DOCUMENT_VISIBILITY_QUEUE, payload: event, dedupKey: event.change, orderingKey: eventsOf(id) }],
         [auditInsert({ actor, action: 'document.visibility', subjectType: 'document', subjectId: id, details: { before: visibilityOf(before), after: visibility, reason } }, sql`exists (select 1 from written)`)]);
       if (!changed) throw new DocumentError('conflict', 'Le document a changé entre-temps : rechargez-le et recommencez', 409);
       return view({ ...row, distribution: next });
+    },
+
+    /** A channel the PFI sent after all at the user's request (exchange `unblock`): no longer among the document's blocked channels. */
+    async channelUnblocked(id: string, channel: DistributionChannel): Promise<void> {
+      await db.update(documents)
+        .set({ distribution: sql`jsonb_set(${documents.distribution}, '{blocked}', coalesce(${documents.distribution} -> 'blocked', '[]'::jsonb) - ${channel}::text)` })
+        .where(eq(documents.id, id));
     },
 
     /** A new draft version of a validated document (same set, version + 1, RPLC on validation). */
