@@ -256,6 +256,9 @@ describe('PFI: a document invisible to the patient until the announcement consul
     expect(shown.status).toBe(200);
     expect(shown.json.distribution.invisibleToPatient).toBe(false);
     const updated = await dispatchesUntil(doc.id, (d) => d.some((x) => x.action === 'visibility' && x.status === 'delivered'));
+    // The document's events share one ordering key: the PFI applies them in the order they happened.
+    const events = rowsOf(await app.database.db.execute(sql`select queue, ordering_key from jobs where payload->>'documentId' = ${doc.id} order by id`));
+    expect(events).toEqual([{ queue: 'document.validated', ordering_key: `document:${doc.id}` }, { queue: 'document.visibility', ordering_key: `document:${doc.id}` }]);
     expect(updated.filter((d) => d.channel === 'dmp').map((d) => [d.action, d.status])).toEqual([['publish', 'delivered'], ['visibility', 'delivered']]);
     const versions = await inDmp();
     expect(versions.map((e) => [e.version, e.confidentiality, e.status.split(':').pop()])).toEqual([[1, ['N', 'INVISIBLE_PATIENT'], 'Deprecated'], [2, ['N'], 'Approved']]);
