@@ -99,19 +99,22 @@ export async function startSandboxes(config: Config, pki: TestPki, logger: Logge
   }
 }
 
-/** PEM client certificate, key and CA from configured files, or the test PKI's establishment identity. */
-function tlsFrom(files: { certFile: string; keyFile: string; caFile?: string } | undefined, fallback: { cert: string; key: string; ca: string }): { cert: string; key: string; ca?: string } {
-  if (!files) return fallback;
+type TlsFiles = { certFile: string; keyFile: string; caFile?: string };
+
+/** PEM certificate, key and CA read from configured files. */
+function readTlsFiles(files: TlsFiles): { cert: string; key: string; ca?: string } {
   return { cert: readFileSync(files.certFile, 'utf8'), key: readFileSync(files.keyFile, 'utf8'), ...(files.caFile ? { ca: readFileSync(files.caFile, 'utf8') } : {}) };
+}
+
+/** PEM client certificate, key and CA from configured files, or the test PKI's establishment identity. */
+function tlsFrom(files: TlsFiles | undefined, fallback: { cert: string; key: string; ca: string }): { cert: string; key: string; ca?: string } {
+  return files ? readTlsFiles(files) : fallback;
 }
 
 /** TLS of the MLLP listener from its configured files: client certificates checked against the CA unless not required. */
 function mllpTls(files: NonNullable<Config['mllp']['tls']>): MllpServerTlsOptions {
   const required = files.requireClientCertificate;
-  return {
-    cert: readFileSync(files.certFile, 'utf8'), key: readFileSync(files.keyFile, 'utf8'),
-    ...(files.caFile ? { ca: readFileSync(files.caFile, 'utf8') } : {}), requestCert: required, rejectUnauthorized: required,
-  };
+  return { ...readTlsFiles(files), requestCert: required, rejectUnauthorized: required };
 }
 
 function annuaireClientFrom(config: Config, pki: TestPki, logger: Logger, sandboxUrl?: string): AnnuaireClient {

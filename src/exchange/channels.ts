@@ -17,6 +17,7 @@ import type { AnnuaireClient } from '../national/annuaire/index.ts';
 import { DmpError, type DmpClient } from '../national/dmp/index.ts';
 import { MssanteError, type MssanteClient } from '../national/mssante/index.ts';
 import type { DirectoryPort, DmpPort, MailPort, OutgoingDocument } from './service.ts';
+import type { OutgoingMail } from './tables.ts';
 
 const bytesOf = (document: OutgoingDocument): Uint8Array => Buffer.from(document.cda, 'utf8');
 
@@ -87,16 +88,11 @@ export function dmpChannel(client: DmpClient, options: { contentTypeCode: XdsCod
   };
 }
 
-/** The source's body text for this audience and its Reply-To addresses, when it gave them. */
-function mailOptions(document: OutgoingDocument, patient: boolean): { bodyForProfessionals?: string; bodyForPatient?: string; replyTo?: string[] } {
-  const mail = document.mail;
-  if (!mail) return {};
-  const body = patient ? mail.bodyForPatient : mail.bodyForProfessionals;
-  return {
-    ...(body ? (patient ? { bodyForPatient: body } : { bodyForProfessionals: body }) : {}),
-    // The patient's copy says she may not reply (X-MSS-MES: FIN): no Reply-To there.
-    ...(mail.replyTo?.length && !patient ? { replyTo: mail.replyTo } : {}),
-  };
+/** The source's body texts (the composer takes the one of the audience) and its Reply-To addresses, when it gave them. */
+function mailOptions(document: OutgoingDocument, patient: boolean): OutgoingMail {
+  const { replyTo, ...bodies } = document.mail ?? {};
+  // The patient's copy says she may not reply (X-MSS-MES: FIN): no Reply-To there.
+  return { ...bodies, ...(replyTo?.length && !patient ? { replyTo } : {}) };
 }
 
 export function mailChannel(client: MssanteClient): MailPort {

@@ -36,7 +36,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, getTableColumns, inArray, like, or, sql, type SQL } from 'drizzle-orm';
 import { parseCdaHeader, type CdaHeader } from '../formats/cda/index.ts';
-import type { Distribution, DocumentService, DocumentValidatedEvent, DocumentVisibilityEvent, DocumentWithdrawnEvent } from '../record/index.ts';
+import { visibilityOf, type Distribution, type DocumentService, type DocumentValidatedEvent, type DocumentVisibilityEvent, type DocumentWithdrawnEvent } from '../record/index.ts';
 import { audit } from '../platform/audit/index.ts';
 import type { Database, Executor } from '../platform/db/index.ts';
 import { DomainError } from '../platform/errors.ts';
@@ -335,11 +335,7 @@ export function createExchangeService(deps: ExchangeDeps) {
       patient: outgoingPatient(header.patient, header.patient.ins),
       // Copied by the database from the DPI's frozen version.
       cda: bytes.cda, pdf: bytes.pdf, header,
-      confidentiality: {
-        maskedToProfessionals: view.distribution.maskedToProfessionals,
-        invisibleToPatient: view.distribution.invisibleToPatient,
-        invisibleToLegalRepresentatives: view.distribution.invisibleToLegalRepresentatives,
-      },
+      confidentiality: visibilityOf(view.distribution),
     });
     return { outgoing, correspondents: view.distribution };
   }
@@ -718,10 +714,7 @@ export function createExchangeService(deps: ExchangeDeps) {
       if (dispatch.channel === 'mssante-pro' && !dispatch.recipient) throw new ExchangeError('no_recipient', 'Aucun correspondant avec une messagerie MSSanté', 422);
       const document = outgoing.source === 'dpi' ? await deps.documents.get(outgoing.sourceId, actor) : undefined;
       if (document && document.status !== 'validated') throw new ExchangeError('not_current', 'Version remplacée ou retirée : seule la version validée en cours peut encore être envoyée', 409);
-      const current = document?.distribution ?? outgoing.confidentiality;
-      const confidentiality = {
-        maskedToProfessionals: current.maskedToProfessionals, invisibleToPatient: current.invisibleToPatient, invisibleToLegalRepresentatives: current.invisibleToLegalRepresentatives,
-      };
+      const confidentiality = visibilityOf(document?.distribution ?? outgoing.confidentiality);
       await db.transaction(async (tx) => {
         // One change of a document's channels at a time: the others' state is read under the lock.
         await tx.execute(sql`select id from ${outgoingDocuments} where id = ${outgoing.id} for update`);

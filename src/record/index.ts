@@ -4,7 +4,7 @@ export { createDocumentService, DocumentError, type DocumentService, type Docume
 export {
   CORRESPONDENT_ROLES, DEFAULT_DISTRIBUTION, DISTRIBUTION_CHANNELS, DOCUMENT_VALIDATED_QUEUE, DOCUMENT_VISIBILITY_QUEUE, DOCUMENT_WITHDRAWN_QUEUE,
   type Correspondent, type CorrespondentRole, type Distribution, type DistributionChannel, type DocumentValidatedEvent, type DocumentVisibility,
-  type DocumentVisibilityEvent, type DocumentWithdrawnEvent,
+  type DocumentVisibilityEvent, type DocumentWithdrawnEvent, visibilityOf,
 } from './distribution.ts';
 export { documentHtml } from './html.ts';
 export { createPamMovementHandler } from './pam-movements.ts';
